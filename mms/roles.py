@@ -1,0 +1,125 @@
+"""Roles are Django groups. This table says which model permissions each one carries.
+
+``sync_roles`` is idempotent and takes an ``apps`` registry, so data migrations call it with their
+historical models whenever a later app adds models (and so permissions) a role should have.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+TECHNICIAN = "Technician"
+SUPERVISOR = "Supervisor"
+PLANNER = "Planner"
+STOREKEEPER = "Storekeeper"
+REQUESTER = "Requester"
+ADMINISTRATOR = "Administrator"
+INTEGRATOR = "Integrator"
+
+ROLES = [TECHNICIAN, SUPERVISOR, PLANNER, STOREKEEPER, REQUESTER, ADMINISTRATOR, INTEGRATOR]
+ROLE_LABELS = {
+    TECHNICIAN: _("Technician"),
+    SUPERVISOR: _("Supervisor"),
+    PLANNER: _("Planner"),
+    STOREKEEPER: _("Storekeeper"),
+    REQUESTER: _("Requester"),
+    ADMINISTRATOR: _("Administrator"),
+    INTEGRATOR: _("Integrator"),
+}
+
+ALL = ("add", "change", "delete", "view")
+VIEW = ("view",)
+MASTER_APPS = ("assets", "people", "inventory", "plans", "orders")
+
+# (app label, model name or "*" for every model of the app, actions)
+Grant = tuple[str, str, tuple[str, ...]]
+ROLE_PERMISSIONS: dict[str, list[Grant]] = {
+    TECHNICIAN: [
+        ("assets", "area", VIEW),
+        ("assets", "resource", VIEW),
+        ("assets", "container", VIEW),
+        ("assets", "material", VIEW),
+        ("assets", "counter", VIEW),
+        ("assets", "reading", ("add", "view")),
+        ("assets", "attachment", ("add", "view")),
+        ("people", "certification", VIEW),
+        ("inventory", "part", VIEW),
+    ],
+    SUPERVISOR: [
+        *[(app, "*", VIEW) for app in MASTER_APPS],
+        ("assets", "resource", ("change", "view")),
+        ("assets", "container", ("change", "view")),
+        ("assets", "reading", ("add", "change", "view")),
+        ("assets", "attachment", ("add", "view")),
+        ("people", "employee", ("change", "view")),
+        ("people", "employeecertification", ALL),
+    ],
+    PLANNER: [
+        *[(app, "*", VIEW) for app in MASTER_APPS],
+        ("assets", "counter", ALL),
+        ("assets", "reading", ("add", "view")),
+        ("assets", "attachment", ("add", "view")),
+    ],
+    STOREKEEPER: [
+        ("assets", "area", VIEW),
+        ("assets", "resource", VIEW),
+        ("assets", "attachment", ("add", "view")),
+        ("inventory", "*", ALL),
+    ],
+    REQUESTER: [
+        ("assets", "area", VIEW),
+        ("assets", "resource", VIEW),
+        ("assets", "container", VIEW),
+        ("assets", "attachment", ("add", "view")),
+    ],
+    ADMINISTRATOR: [
+        *[(app, "*", ALL) for app in MASTER_APPS],
+        ("auth", "user", ALL),
+        ("auth", "group", VIEW),
+        ("mms", "heartbeat", VIEW),
+        ("django_celery_beat", "*", ALL),
+    ],
+    INTEGRATOR: [
+        *[(app, "*", VIEW) for app in MASTER_APPS],
+        ("assets", "reading", ("add", "view")),
+        ("assets", "resource", ("add", "change", "view")),
+        ("assets", "counter", ("add", "change", "view")),
+        ("assets", "attachment", ("add", "view")),
+        ("inventory", "part", ("add", "change", "view")),
+        ("inventory", "vendor", ("add", "change", "view")),
+    ],
+}
+
+
+def role_codenames(apps: Any, role: str) -> list[Any]:
+    """The Permission rows a role should carry, looked up in the given app registry."""
+    Permission = apps.get_model("auth", "Permission")
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    wanted: list[Any] = []
+    for app_label, model, actions in ROLE_PERMISSIONS[role]:
+        types = ContentType.objects.filter(app_label=app_label)
+        if model != "*":
+            types = types.filter(model=model)
+        for content_type in types:
+            codenames = [f"{action}_{content_type.model}" for action in actions]
+            wanted.extend(Permission.objects.filter(content_type=content_type, codename__in=codenames))
+    return wanted
+
+
+def sync_roles(apps: Any, schema_editor: Any = None) -> None:
+    """Create the role groups and give each exactly its permissions (data migrations call this)."""
+    from django.contrib.auth.management import create_permissions
+    from django.contrib.contenttypes.management import create_contenttypes
+
+    # Permissions are normally made after all migrations; make them now so the groups can get them.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_contenttypes(app_config, verbosity=0, apps=apps)
+        create_permissions(app_config, verbosity=0, apps=apps)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    for role in ROLES:
+        group, _created = Group.objects.get_or_create(name=role)
+        group.permissions.set(role_codenames(apps, role))
