@@ -172,12 +172,12 @@ class Area(CoordinatesMixin):
         elif self.kind:
             if not self.parent_id:
                 errors["parent"] = _("A %(kind)s must be inside another area.") % {"kind": self.get_kind_display()}
-            elif self.parent.kind not in ALLOWED_PARENT_KINDS[self.kind]:
+            elif (parent := self.parent) is not None and parent.kind not in ALLOWED_PARENT_KINDS[self.kind]:
                 errors["parent"] = _("A %(kind)s cannot be inside a %(parent)s.") % {
                     "kind": self.get_kind_display(),
-                    "parent": self.parent.get_kind_display(),
+                    "parent": parent.get_kind_display(),
                 }
-            elif self.pk and self.parent.path.startswith(self.path or "\0"):
+            elif self.pk and parent is not None and parent.path.startswith(self.path or "\0"):
                 errors["parent"] = _("An area cannot be moved inside itself or one of its own children.")
         if self.outline is not None:
             outline_error = geojson_outline_error(self.outline)
@@ -612,9 +612,9 @@ class Attachment(models.Model):
         size = self.file.size
         name = getattr(self.file, "name", "") or ""
         extension = PurePath(name).suffix.lower().lstrip(".")
-        errors = []
+        errors: list[str] = []
         if size == 0:
-            errors.append(_("The file is empty."))
+            errors.append(str(_("The file is empty.")))
         elif size > settings.ATTACHMENT_MAX_BYTES:
             errors.append(
                 _("The file is %(size).1f MB; the limit is %(limit).1f MB.")

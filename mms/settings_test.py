@@ -11,6 +11,7 @@ os.environ.setdefault("ALLOWED_HOSTS", "localhost,127.0.0.1,testserver")
 os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
 os.environ.setdefault("CELERY_BROKER_URL", os.environ.get("REDIS_URL") or "memory://")
 os.environ.setdefault("MEDIA_ROOT", tempfile.mkdtemp(prefix="mms-test-media-"))
+os.environ.setdefault("STATIC_ROOT", tempfile.mkdtemp(prefix="mms-test-static-"))
 
 from mms.settings import *  # noqa: F403
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import factory
 from django.contrib.auth.models import Group, User
@@ -151,12 +151,12 @@ def make_role_user(role: str, *, site: Area | None = None, username: str | None 
 
     Administrators are staff (the Django admin is their screen).
     """
-    user = UserFactory(username=username or f"{role.lower()}-{User.objects.count() + 1}", **extra)
+    user = cast(User, UserFactory(username=username or f"{role.lower()}-{User.objects.count() + 1}", **extra))
     user.groups.add(Group.objects.get(name=role))
     if role == ADMINISTRATOR and not user.is_staff:
         user.is_staff = True
         user.save(update_fields=["is_staff"])
-    employee = EmployeeFactory(user=user, name=user.username)
+    employee = cast(Employee, EmployeeFactory(user=user, name=user.username))
     if site is not None:
         employee.sites.add(site)
     return user

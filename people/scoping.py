@@ -12,8 +12,8 @@ def visible_site_ids(user: Any) -> list[int] | None:
     """Site ids the user may see, or ``None`` for every site. Cached on the user object per request."""
     if not getattr(user, "is_authenticated", False):
         return []
-    cached = getattr(user, "_mms_site_ids", False)
-    if cached is not False:
+    if hasattr(user, "_mms_site_ids"):
+        cached: list[int] | None = user._mms_site_ids
         return cached
     result: list[int] | None
     if user.is_superuser or user.groups.filter(name__in=ALL_SITES_ROLES).exists():
