@@ -169,7 +169,7 @@ class Area(CoordinatesMixin):
                 errors["parent"] = _("A site is the top of its tree and has no parent.")
             if not self.time_zone:
                 errors["time_zone"] = _("A site needs a time zone.")
-        elif self.kind:
+        elif self.kind in ALLOWED_PARENT_KINDS:  # an unknown kind is reported by the field's choices
             if not self.parent_id:
                 errors["parent"] = _("A %(kind)s must be inside another area.") % {"kind": self.get_kind_display()}
             elif (parent := self.parent) is not None and parent.kind not in ALLOWED_PARENT_KINDS[self.kind]:
@@ -229,7 +229,7 @@ def geojson_outline_error(value: Any) -> str | None:
                 if (
                     not isinstance(position, list)
                     or len(position) < 2
-                    or not all(isinstance(n, int | float) for n in position[:2])
+                    or not all(isinstance(n, int | float) and not isinstance(n, bool) for n in position[:2])
                     or not (-180 <= position[0] <= 180 and -90 <= position[1] <= 90)
                 ):
                     return str(_("Each position is [longitude, latitude] within range."))
@@ -360,8 +360,13 @@ class Container(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        errors: dict[str, Any] = {}
+        if self.capacity is not None and self.capacity <= 0:
+            errors["capacity"] = _("A capacity must be above zero; leave it empty if unknown.")
         if self.capacity is not None and not self.capacity_unit:
-            raise ValidationError({"capacity_unit": _("Give the unit of the capacity (e.g. m³, l).")})
+            errors["capacity_unit"] = _("Give the unit of the capacity (e.g. m³, l).")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Material(models.Model):
@@ -470,6 +475,7 @@ class Counter(EntityLinkMixin):
                     fields=[field, "name"],
                     condition=Q(**{f"{field}__isnull": False}),
                     name=f"counter_name_unique_per_{field}",
+                    violation_error_message=_("This entity already has a counter of this name."),
                 )
                 for field in ENTITY_FIELDS
             ],
@@ -629,11 +635,12 @@ class Attachment(models.Model):
             raise ValidationError({"file": errors})
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.file and not self.original_name:
+        # A file not yet committed to storage is a new upload (first or replacing): describe it afresh.
+        if self.file and not self.file._committed:
             self.original_name = PurePath(self.file.name).name[:255]
-        if self.file and not self.size:
             self.size = self.file.size
-        uploaded = getattr(self.file, "file", None)
-        if not self.mime_type and uploaded is not None:
-            self.mime_type = (getattr(uploaded, "content_type", "") or "")[:100]
+            self.mime_type = (getattr(self.file.file, "content_type", "") or "")[:100]
+        elif self.file:
+            self.original_name = self.original_name or PurePath(self.file.name).name[:255]
+            self.size = self.size or self.file.size
         super().save(*args, **kwargs)

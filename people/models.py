@@ -116,6 +116,11 @@ class Certification(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def clean(self) -> None:
+        super().clean()
+        if self.validity_months is not None and self.validity_months <= 0:
+            raise ValidationError({"validity_months": _("Give a validity of at least one month, or leave it empty.")})
+
 
 class EmployeeCertificationQuerySet(models.QuerySet["EmployeeCertification"]):
     def valid_on(self, day: datetime.date) -> EmployeeCertificationQuerySet:

@@ -1,0 +1,359 @@
+"""Every model registered in the Django admin: its pages render for an Administrator, in few queries, and
+are refused to roles that may not see them. New registrations are covered by iterating the registry."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.auth.models import Group, User
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, models
+from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import HistoricalChanges
+
+from assets.admin import READINGS_SHOWN
+from assets.models import Area, AreaKind, Attachment, Counter, Reading, Resource
+from mms.models import Heartbeat
+from mms.roles import ADMINISTRATOR, ROLE_PERMISSIONS, TECHNICIAN
+from mms.testing import (
+    AreaFactory,
+    CertificationFactory,
+    ContainerFactory,
+    CounterFactory,
+    EmployeeCertificationFactory,
+    EmployeeFactory,
+    MaterialFactory,
+    PartFactory,
+    ReadingFactory,
+    ResourceFactory,
+    SiteFactory,
+    UserFactory,
+    VendorFactory,
+    make_role_user,
+)
+from people.models import Employee
+
+pytestmark = pytest.mark.django_db
+
+OUR_APPS = ("assets", "people", "inventory", "mms")
+REGISTRY: list[tuple[type[models.Model], admin.ModelAdmin[Any]]] = sorted(
+    admin.site._registry.items(), key=lambda item: item[0]._meta.label_lower
+)
+REGISTERED = [model for model, _model_admin in REGISTRY]
+# Pages the Administrator may not add to, and why; everything else must be addable.
+NOT_ADDABLE = {
+    "mms.heartbeat": "written only by the Celery heartbeat task",
+    "auth.group": "roles are kept by migrations; Administrators only view them",
+}
+# Related models with too many rows for a plain select box.
+LONG_LISTS = {Area, Resource, Counter, Employee, User}
+MAX_CHANGELIST_QUERIES = 15
+_numbers = itertools.count(1)
+
+
+def attachment_row() -> Attachment:
+    resource = ResourceFactory()
+    return Attachment.objects.create(
+        content_type=ContentType.objects.get_for_model(Resource),
+        object_id=resource.pk,
+        file=SimpleUploadedFile("manual.pdf", b"%PDF-1.4 manual", content_type="application/pdf"),
+        title=f"Manual {next(_numbers)}",
+        uploaded_by=UserFactory(),
+    )
+
+
+def periodic_task_row() -> PeriodicTask:
+    n = next(_numbers)
+    return PeriodicTask.objects.create(
+        name=f"Task {n}",
+        task="mms.tasks.heartbeat",
+        interval=IntervalSchedule.objects.create(every=n, period=IntervalSchedule.MINUTES),
+    )
+
+
+# One way to make a row of each registered model, with whatever it points at.
+ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
+    "assets.area": lambda: AreaFactory(kind=AreaKind.FLOOR, parent=AreaFactory()),
+    "assets.resource": lambda: ResourceFactory(parent=ResourceFactory()),
+    "assets.container": ContainerFactory,
+    "assets.material": MaterialFactory,
+    "assets.counter": CounterFactory,
+    "assets.reading": lambda: ReadingFactory(entered_by=UserFactory()),
+    "assets.attachment": attachment_row,
+    "people.employee": lambda: EmployeeFactory(user=UserFactory()),
+    "people.certification": CertificationFactory,
+    "people.employeecertification": EmployeeCertificationFactory,
+    "inventory.part": PartFactory,
+    "inventory.vendor": VendorFactory,
+    "mms.heartbeat": lambda: Heartbeat.objects.create(
+        name=f"beat-{next(_numbers)}", beat_at=timezone.now(), worker="celery@host", count=3
+    ),
+    "auth.user": UserFactory,
+    "auth.group": lambda: Group.objects.create(name=f"Group {next(_numbers)}"),
+    "django_celery_beat.periodictask": periodic_task_row,
+    "django_celery_beat.intervalschedule": lambda: IntervalSchedule.objects.create(
+        every=next(_numbers), period=IntervalSchedule.HOURS
+    ),
+    "django_celery_beat.crontabschedule": lambda: CrontabSchedule.objects.create(minute=str(next(_numbers) % 60)),
+    "django_celery_beat.solarschedule": lambda: SolarSchedule.objects.create(
+        event="sunrise", latitude=Decimal(next(_numbers) % 90), longitude=Decimal(36)
+    ),
+    "django_celery_beat.clockedschedule": lambda: ClockedSchedule.objects.create(
+        clocked_time=timezone.now() + datetime.timedelta(days=next(_numbers))
+    ),
+}
+
+
+def make_rows(model: type[models.Model], count: int) -> list[models.Model]:
+    label = model._meta.label_lower
+    if label not in ROW_MAKERS:
+        pytest.fail(f"{label} is registered in the admin: add a row maker for it to ROW_MAKERS")
+    return [ROW_MAKERS[label]() for _ in range(count)]
+
+
+def admin_url(model: type[models.Model], page: str, *args: Any) -> str:
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{page}", args=args)
+
+
+def granted_views(role: str) -> set[str]:
+    """``app_label.model`` of every model the role may view, read from the role table."""
+    labels = set()
+    for app_label, model_name, actions in ROLE_PERMISSIONS[role]:
+        if "view" in actions:
+            names = (
+                [model._meta.model_name for model in apps.get_app_config(app_label).get_models()]
+                if model_name == "*"
+                else [model_name]
+            )
+            labels.update(f"{app_label}.{name}" for name in names)
+    return labels
+
+
+@pytest.fixture
+def administrator_client(client: Client) -> Client:
+    administrator = make_role_user(ADMINISTRATOR)
+    assert not administrator.is_superuser
+    client.force_login(administrator)
+    return client
+
+
+# --- What is registered, and how ---------------------------------------------------------------
+def test_every_model_of_our_apps_is_registered() -> None:
+    for app_label in OUR_APPS:
+        for model in apps.get_app_config(app_label).get_models():
+            if not issubclass(model, HistoricalChanges):
+                assert admin.site.is_registered(model), model
+
+
+def test_every_registered_model_has_a_row_maker() -> None:
+    assert {model._meta.label_lower for model in REGISTERED} <= set(ROW_MAKERS)
+
+
+def test_models_with_history_show_it_in_the_admin() -> None:
+    for model, model_admin in REGISTRY:
+        if getattr(model._meta, "simple_history_manager_attribute", None):
+            assert isinstance(model_admin, SimpleHistoryAdmin), model
+
+
+def test_foreign_keys_to_long_lists_use_a_search_widget() -> None:
+    for model, model_admin in REGISTRY:
+        if model._meta.app_label not in OUR_APPS:
+            continue
+        for form_admin in [model_admin, *(inline(model, admin.site) for inline in model_admin.inlines)]:
+            searchable = {
+                *form_admin.raw_id_fields,
+                *form_admin.autocomplete_fields,
+                *form_admin.filter_horizontal,
+                *form_admin.filter_vertical,
+                *form_admin.readonly_fields,
+            }
+            for field in form_admin.model._meta.get_fields():
+                if (
+                    field.is_relation
+                    and not field.auto_created
+                    and (field.many_to_one or field.many_to_many or field.one_to_one)
+                    and getattr(field, "editable", False)
+                    and field.related_model in LONG_LISTS
+                    and field.related_model is not model  # an inline's link to its parent
+                ):
+                    assert field.name in searchable, f"{form_admin} {field.name}"
+
+
+# --- Every registered model, as an Administrator -----------------------------------------------
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
+class TestAdministrator:
+    def test_changelist_renders_rows_in_few_queries(
+        self, model: type[models.Model], administrator_client: Client, django_assert_max_num_queries: Any
+    ) -> None:
+        url = admin_url(model, "changelist")
+        make_rows(model, 3)
+        administrator_client.get(url)  # fills process-wide caches (content types, templates)
+        with django_assert_max_num_queries(MAX_CHANGELIST_QUERIES) as with_three:
+            response = administrator_client.get(url)
+        assert response.status_code == 200
+        assert response.context["cl"].result_count >= 3
+        make_rows(model, 3)
+        with CaptureQueriesContext(connection) as with_six:
+            response = administrator_client.get(url)
+        assert response.context["cl"].result_count >= 6
+        assert len(with_six) == len(with_three), "the changelist makes a query per row"
+
+    def test_add_page(self, model: type[models.Model], administrator_client: Client) -> None:
+        request = RequestFactory().get("/")
+        request.user = User.objects.get(groups__name=ADMINISTRATOR)
+        addable = admin.site._registry[model].has_add_permission(request)
+        assert addable == (model._meta.label_lower not in NOT_ADDABLE)
+        response = administrator_client.get(admin_url(model, "add"))
+        assert response.status_code == (200 if addable else 403)
+
+    def test_change_and_history_pages(self, model: type[models.Model], administrator_client: Client) -> None:
+        row = make_rows(model, 1)[0]
+        assert administrator_client.get(admin_url(model, "change", row.pk)).status_code == 200
+        assert administrator_client.get(admin_url(model, "history", row.pk)).status_code == 200
+        if isinstance(admin.site._registry[model], SimpleHistoryAdmin):
+            record = row.history.earliest()  # type: ignore[attr-defined]
+            response = administrator_client.get(admin_url(model, "simple_history", row.pk, record.history_id))
+            assert response.status_code == 200
+
+
+# --- Every registered model, refused to others -------------------------------------------------
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
+def test_a_technician_is_sent_to_the_admin_login(model: type[models.Model], client: Client) -> None:
+    client.force_login(make_role_user(TECHNICIAN))
+    response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("admin:login"))
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label_lower)
+def test_a_staff_technician_sees_only_what_the_role_may_view(model: type[models.Model], client: Client) -> None:
+    client.force_login(make_role_user(TECHNICIAN, is_staff=True))
+    response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == (200 if model._meta.label_lower in granted_views(TECHNICIAN) else 403)
+
+
+# --- Behaviour particular to some admins -------------------------------------------------------
+def test_the_parent_autocomplete_offers_only_areas_that_hold_others(administrator_client: Client) -> None:
+    floor = AreaFactory(kind=AreaKind.FLOOR, parent=AreaFactory(code="B-1"), code="F-1")
+    space = AreaFactory(kind=AreaKind.SPACE, parent=floor, code="S-1")
+    response = administrator_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "assets", "model_name": "area", "field_name": "parent", "term": ""},
+    )
+    offered = {int(result["id"]) for result in response.json()["results"]}
+    assert floor.pk in offered
+    assert floor.parent_id in offered
+    assert space.pk not in offered
+
+
+def test_a_reading_added_in_the_admin_is_entered_by_the_user(administrator_client: Client) -> None:
+    counter = CounterFactory()
+    response = administrator_client.post(
+        admin_url(Reading, "add"),
+        {
+            "counter": counter.pk,
+            "taken_at_0": "2025-03-01",
+            "taken_at_1": "08:00:00",
+            "value": "120",
+            "source": "manual",
+            "note": "",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    reading = Reading.objects.get(counter=counter)
+    assert reading.entered_by == User.objects.get(groups__name=ADMINISTRATOR)
+
+
+def test_an_attachment_uploaded_in_the_admin_records_the_uploader(administrator_client: Client) -> None:
+    resource = ResourceFactory()
+    response = administrator_client.post(
+        admin_url(Attachment, "add"),
+        {
+            "content_type": ContentType.objects.get_for_model(Resource).pk,
+            "object_id": resource.pk,
+            "file": SimpleUploadedFile("wiring.png", b"\x89PNG wiring", content_type="image/png"),
+            "title": "Wiring",
+        },
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    attachment = Attachment.objects.get(object_id=resource.pk)
+    assert attachment.uploaded_by == User.objects.get(groups__name=ADMINISTRATOR)
+    assert (attachment.original_name, attachment.size, attachment.mime_type) == ("wiring.png", 11, "image/png")
+
+
+def counter_form(counter: Counter, readings: list[dict[str, Any]], initial: int) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "name": counter.name,
+        "kind": counter.kind,
+        "unit": counter.unit,
+        "description": "",
+        "resource": counter.resource_id,
+        "readings-TOTAL_FORMS": len(readings),
+        "readings-INITIAL_FORMS": initial,
+        "readings-MIN_NUM_FORMS": 0,
+        "readings-MAX_NUM_FORMS": 1000,
+    }
+    for index, reading in enumerate(readings):
+        data.update({f"readings-{index}-{key}": value for key, value in reading.items()})
+    return data
+
+
+def test_the_counter_page_shows_the_newest_readings_and_saves_them(administrator_client: Client) -> None:
+    counter = CounterFactory()
+    start = datetime.datetime(2025, 3, 1, 8, tzinfo=datetime.UTC)
+    for day in range(READINGS_SHOWN + 3):
+        ReadingFactory(counter=counter, taken_at=start + datetime.timedelta(days=day), value=Decimal(day * 10))
+    url = admin_url(Counter, "change", counter.pk)
+
+    formset = administrator_client.get(url).context["inline_admin_formsets"][0].formset
+    shown = [form.instance.value for form in formset.initial_forms]
+    assert shown == [Decimal(day * 10) for day in reversed(range(3, READINGS_SHOWN + 3))]
+
+    newest = counter.readings.order_by("-taken_at").first()
+    assert newest is not None
+    edited = {"id": newest.pk, "counter": counter.pk, "value": "75", "source": "manual", "note": "re-read"}
+    edited |= {"taken_at_0": f"{newest.taken_at:%Y-%m-%d}", "taken_at_1": f"{newest.taken_at:%H:%M:%S}"}
+    added = {"taken_at_0": "2025-04-01", "taken_at_1": "08:00:00", "value": "90", "source": "manual", "note": ""}
+    response = administrator_client.post(url, counter_form(counter, [edited, {"counter": counter.pk, **added}], 1))
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+
+    newest.refresh_from_db()
+    assert (newest.value, newest.note) == (Decimal(75), "re-read")
+    added_reading = counter.readings.get(value=90)
+    assert added_reading.entered_by == User.objects.get(groups__name=ADMINISTRATOR)
+    assert newest.entered_by == added_reading.entered_by
+
+
+def test_heartbeats_can_only_be_viewed(administrator_client: Client) -> None:
+    heartbeat = ROW_MAKERS["mms.heartbeat"]()
+    request = RequestFactory().get("/")
+    request.user = UserFactory(is_superuser=True, is_staff=True)
+    heartbeat_admin = admin.site._registry[Heartbeat]
+    assert not heartbeat_admin.has_add_permission(request)
+    assert not heartbeat_admin.has_change_permission(request, heartbeat)
+    assert not heartbeat_admin.has_delete_permission(request, heartbeat)
+    assert heartbeat_admin.has_view_permission(request, heartbeat)
+    response = administrator_client.post(admin_url(Heartbeat, "change", heartbeat.pk), {"name": "forged"})
+    assert response.status_code == 403
+    assert administrator_client.get(admin_url(Heartbeat, "delete", heartbeat.pk)).status_code == 403
+
+
+def test_the_area_list_filters_by_site(administrator_client: Client) -> None:
+    north, south = SiteFactory(), SiteFactory()
+    in_north = AreaFactory(parent=north)
+    AreaFactory(parent=south)
+    response = administrator_client.get(admin_url(Area, "changelist"), {"site__id__exact": north.pk})
+    assert set(response.context["cl"].result_list) == {north, in_north}
