@@ -23,7 +23,7 @@ venv: $(STAMP)
 
 run: $(STAMP)
 	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --no-input
-	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo
+	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_demo --no-logins
 	@DEBUG=$${DEBUG:-1} $(BIN)/python manage.py collectstatic --no-input --verbosity 0
 	@DEBUG=$${DEBUG:-1} scripts/run-all
 

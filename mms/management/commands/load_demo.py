@@ -18,6 +18,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--logins-only", action="store_true", help="Only print the demo logins; load nothing.")
+        parser.add_argument("--no-logins", action="store_true", help="Do not print the demo logins.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["logins_only"]:
@@ -47,8 +48,9 @@ class Command(BaseCommand):
             (Vendor.objects.count(), "vendors"),
         ]
         self.stdout.write("In the database: " + ", ".join(f"{count} {label}" for count, label in totals) + ".")
-        self.stdout.write("")
-        self.write_logins()
+        if not options["no_logins"]:
+            self.stdout.write("")
+            self.write_logins()
 
     def write_logins(self) -> None:
         width = max(len(username) for username, _role in DEMO_USERS)
