@@ -17,6 +17,6 @@ app.autodiscover_tasks()
 def ensure_broker_folders() -> None:
     """Create the folders of the filesystem transport, which kombu does not create itself."""
     options = app.conf.broker_transport_options or {}
-    for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+    for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
