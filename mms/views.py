@@ -1,9 +1,14 @@
 from __future__ import annotations
 
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from mms.dashboards import RESOURCE_SEARCH_TARGET, Dashboard, home_context, requester_section, user_roles
+from mms.roles import REQUESTER
 from mms.services import system_health
 
 
@@ -15,5 +20,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse(report.as_dict(), status=200 if report.healthy else 503)
 
 
+@login_required
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("")
+    """The landing page: a section for each role the user holds, scoped to the user's sites."""
+    htmx = getattr(request, "htmx", None)
+    partial = htmx and htmx.target == RESOURCE_SEARCH_TARGET and not htmx.history_restore_request
+    if partial and REQUESTER in user_roles(request.user):
+        # The requester's search box asks only for its results.
+        response = render(request, "mms/home/_resource_search_results.html", requester_section(Dashboard(request)))
+    else:
+        response = render(request, "mms/home.html", home_context(request))
+    patch_vary_headers(response, ["HX-Request", "HX-Target"])
+    return response

@@ -48,3 +48,18 @@ def test_beat_database_scheduler_sees_the_heartbeat():
     schedule = scheduler.all_as_schedule()
     assert "System heartbeat" in schedule
     assert schedule["System heartbeat"].task == "mms.heartbeat"
+
+
+@pytest.mark.django_db
+def test_sync_roles_on_the_live_registry_leaves_it_intact():
+    from django.apps import apps
+    from django.contrib.auth.models import Group
+
+    from mms.roles import ROLES, sync_roles
+
+    before = {config.label: config.models_module for config in apps.get_app_configs()}
+    Group.objects.filter(name__in=ROLES).delete()
+    sync_roles(apps)
+    assert {config.label: config.models_module for config in apps.get_app_configs()} == before
+    assert Group.objects.get(name="Technician").permissions.filter(codename="add_reading").exists()
+    assert not Group.objects.get(name="Technician").permissions.filter(codename="change_resource").exists()

@@ -1,0 +1,324 @@
+"""The landing page: one section per role the user holds, each scoped to the user's sites.
+
+Each role has a builder that returns the context of its section template. Builders only read; the
+queries live here until the apps grow QuerySet methods for them (models are owned by their apps).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django.core.paginator import Page, Paginator
+from django.db.models import Case, CharField, Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
+from django.http import HttpRequest, QueryDict
+from django.utils import timezone
+from django.utils.functional import Promise
+
+from assets.models import Area, Counter, EntityStatus, Reading, Resource
+from inventory.models import Part, Vendor
+from mms.roles import (
+    ADMINISTRATOR,
+    INTEGRATOR,
+    PLANNER,
+    REQUESTER,
+    ROLE_LABELS,
+    ROLES,
+    STOREKEEPER,
+    SUPERVISOR,
+    TECHNICIAN,
+)
+from mms.services import HealthReport, system_health
+from people.models import Employee, EmployeeCertification
+from people.scoping import visible_site_ids
+
+PAGE_SIZE = 10
+EXPIRY_WARNING_DAYS = 30
+RECENT_PARTS = 10
+# The search results of the requester section, swapped in place by htmx.
+RESOURCE_SEARCH_TARGET = "resource-search-results"
+
+
+def user_roles(user: Any) -> list[str]:
+    """The role names (see ``mms.roles``) the user holds, in the order of ``ROLES``; cached per request."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_mms_roles", None)
+    if cached is not None:
+        return cached
+    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+    roles = [role for role in ROLES if role in names]
+    user._mms_roles = roles
+    return roles
+
+
+# --- Pagination --------------------------------------------------------------------------------
+@dataclass
+class PagedList:
+    """One page of a list on a screen that shows several lists, each with its own page parameter."""
+
+    page: Page
+    param: str
+    query: QueryDict
+
+    @property
+    def previous_query(self) -> str:
+        return self._query_for(self.page.previous_page_number()) if self.page.has_previous() else ""
+
+    @property
+    def next_query(self) -> str:
+        return self._query_for(self.page.next_page_number()) if self.page.has_next() else ""
+
+    def _query_for(self, number: int) -> str:
+        params = self.query.copy()
+        params.setlist(self.param, [str(number)])
+        return "?" + params.urlencode()
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.page)
+
+    def __len__(self) -> int:
+        return len(self.page)
+
+
+def paginate(request: HttpRequest, queryset: QuerySet[Any], param: str, per_page: int = PAGE_SIZE) -> PagedList:
+    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
+    return PagedList(page=page, param=param, query=request.GET.copy())
+
+
+# --- Queries -----------------------------------------------------------------------------------
+def count_of(queryset: QuerySet[Any]) -> Coalesce:
+    """The number of rows of a correlated subquery, as an annotation (no GROUP BY, no N+1)."""
+    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+# A counter belongs to the site of whichever entity it measures.
+COUNTER_SITE_PATHS = (
+    "area__site_id",
+    "resource__area__site_id",
+    "container__area__site_id",
+    "material__area__site_id",
+)
+
+
+def counter_site_q(lookup: str, value: Any) -> Q:
+    """Counters whose entity's site matches: ``counter_site_q("__in", ids)``, ``counter_site_q("", OuterRef("pk"))``."""
+    condition = Q()
+    for path in COUNTER_SITE_PATHS:
+        condition |= Q(**{f"{path}{lookup}": value})
+    return condition
+
+
+def counters_in_sites(site_ids: list[int] | None) -> QuerySet[Counter]:
+    """Counters of these sites; ``None`` means every site."""
+    return Counter.objects.all() if site_ids is None else Counter.objects.filter(counter_site_q("__in", site_ids))
+
+
+def resources_needing_attention(site_ids: list[int] | None) -> QuerySet[Resource]:
+    """Resources of these sites that are down or on hold, the most urgent first."""
+    return (
+        Resource.objects.in_sites(site_ids)
+        .filter(status__in=[EntityStatus.DOWN, EntityStatus.ON_HOLD])
+        .select_related("area__site")
+        .annotate(down_first=Case(When(status=EntityStatus.DOWN, then=Value(0)), default=Value(1)))
+        .order_by("down_first", "-criticality", "tag")
+    )
+
+
+def certification_state(today: datetime.date) -> Case:
+    """valid / expiring (within ``EXPIRY_WARNING_DAYS``) / expired / future, computed in the database."""
+    warn_until = today + datetime.timedelta(days=EXPIRY_WARNING_DAYS)
+    return Case(
+        When(valid_from__gt=today, then=Value("future")),
+        When(valid_to__lt=today, then=Value("expired")),
+        When(valid_to__lte=warn_until, then=Value("expiring")),
+        default=Value("valid"),
+        output_field=CharField(),
+    )
+
+
+# --- Sections ----------------------------------------------------------------------------------
+@dataclass
+class Dashboard:
+    """What every section builder needs: the request, the user's sites and today's date."""
+
+    request: HttpRequest
+
+    @property
+    def user(self) -> Any:
+        return self.request.user
+
+    @cached_property
+    def site_ids(self) -> list[int] | None:
+        return visible_site_ids(self.user)
+
+    @cached_property
+    def today(self) -> datetime.date:
+        return timezone.localdate()
+
+    @cached_property
+    def health(self) -> HealthReport:
+        # Administrators and integrators both show it: check once per request.
+        return system_health()
+
+
+def technician_section(dash: Dashboard) -> dict[str, Any]:
+    certifications = (
+        EmployeeCertification.objects.filter(employee__user=dash.user)
+        .select_related("certification")
+        .annotate(state=certification_state(dash.today))
+        .order_by(F("valid_to").asc(nulls_last=True), "certification__name")
+    )
+    return {
+        "certifications": paginate(dash.request, certifications, "technician_certifications"),
+        "resources": paginate(dash.request, resources_needing_attention(dash.site_ids), "technician_resources"),
+    }
+
+
+def supervisor_section(dash: Dashboard) -> dict[str, Any]:
+    employees = Employee.objects.active().in_sites(dash.site_ids).values("pk")
+    expiring = (
+        EmployeeCertification.objects.expiring_within(EXPIRY_WARNING_DAYS, dash.today)
+        .filter(employee__in=employees)
+        .select_related("employee", "certification")
+        .order_by("valid_to", "employee__name")
+    )
+    return {
+        "resources": paginate(dash.request, resources_needing_attention(dash.site_ids), "supervisor_resources"),
+        "expiring": paginate(dash.request, expiring, "supervisor_certifications"),
+        "warning_days": EXPIRY_WARNING_DAYS,
+    }
+
+
+def planner_section(dash: Dashboard) -> dict[str, Any]:
+    sites = (
+        Area.objects.sites()
+        .in_sites(dash.site_ids)
+        .annotate(
+            resource_count=count_of(Resource.objects.filter(area__site_id=OuterRef("pk"))),
+            counter_count=count_of(Counter.objects.filter(counter_site_q("", OuterRef("pk")))),
+        )
+        .order_by("name")
+    )
+    latest = Reading.objects.filter(counter=OuterRef("pk")).order_by("-taken_at")
+    counters = (
+        counters_in_sites(dash.site_ids)
+        .select_related("area", "resource", "container", "material")
+        .annotate(
+            latest_value=Subquery(latest.values("value")[:1]),
+            latest_taken_at=Subquery(latest.values("taken_at")[:1]),
+        )
+        .order_by(F("latest_taken_at").desc(nulls_last=True), "name", "pk")
+    )
+    counter_page = paginate(dash.request, counters, "planner_counters")
+    for counter in counter_page:
+        # Readings are stored with 4 decimals; show the ones that matter (1234.5, not 1234.5000).
+        value = counter.latest_value
+        counter.latest_places = max(0, -int(value.normalize().as_tuple().exponent)) if value is not None else 0
+    return {"sites": paginate(dash.request, sites, "planner_sites"), "counters": counter_page}
+
+
+def storekeeper_section(dash: Dashboard) -> dict[str, Any]:
+    catalogue = Part.objects.aggregate(total=Count("pk"), active=Count("pk", filter=Q(active=True)))
+    history = Part.history.model.objects.filter(id=OuterRef("pk")).order_by("-history_date")
+    recent_parts = Part.objects.annotate(last_changed=Subquery(history.values("history_date")[:1])).order_by(
+        F("last_changed").desc(nulls_last=True), "part_number"
+    )[:RECENT_PARTS]
+    return {
+        "part_count": catalogue["total"],
+        "active_part_count": catalogue["active"],
+        "vendors": paginate(dash.request, Vendor.objects.filter(active=True).order_by("name"), "storekeeper_vendors"),
+        "recent_parts": list(recent_parts),
+    }
+
+
+def requester_section(dash: Dashboard) -> dict[str, Any]:
+    query = dash.request.GET.get("q", "").strip()[:100]
+    results = None
+    if query:
+        resources = (
+            Resource.objects.in_sites(dash.site_ids)
+            .filter(Q(tag__icontains=query) | Q(name__icontains=query))
+            .select_related("area__site")
+            .order_by("tag")
+        )
+        results = paginate(dash.request, resources, "requester_page")
+    return {"query": query, "results": results, "search_target": RESOURCE_SEARCH_TARGET}
+
+
+def administrator_section(dash: Dashboard) -> dict[str, Any]:
+    groups = (
+        Group.objects.filter(name__in=ROLES)
+        .annotate(user_count=Count("user", filter=Q(user__is_active=True)))
+        .values_list("name", "user_count")
+    )
+    counts = dict(groups)
+    users = User.objects.filter(is_active=True).aggregate(
+        total=Count("pk", distinct=True),
+        without_role=Count("pk", distinct=True, filter=Q(groups__isnull=True)),
+    )
+    return {
+        "health": dash.health,
+        "role_counts": [(ROLE_LABELS[role], counts.get(role, 0)) for role in ROLES],
+        "user_count": users["total"],
+        "users_without_role": users["without_role"],
+    }
+
+
+def integrator_section(dash: Dashboard) -> dict[str, Any]:
+    last = dash.health.heartbeat.get("last")
+    return {"health": dash.health, "heartbeat_at": datetime.datetime.fromisoformat(last) if last else None}
+
+
+@dataclass(frozen=True)
+class SectionSpec:
+    """How one role's section is titled, rendered and filled."""
+
+    title: Promise
+    template: str
+    build: Callable[[Dashboard], dict[str, Any]]
+    site_scoped: bool = False  # lists only the user's sites: say so when the user has none
+
+
+SECTIONS: dict[str, SectionSpec] = {
+    TECHNICIAN: SectionSpec(ROLE_LABELS[TECHNICIAN], "mms/home/_technician.html", technician_section, True),
+    SUPERVISOR: SectionSpec(ROLE_LABELS[SUPERVISOR], "mms/home/_supervisor.html", supervisor_section, True),
+    PLANNER: SectionSpec(ROLE_LABELS[PLANNER], "mms/home/_planner.html", planner_section, True),
+    STOREKEEPER: SectionSpec(ROLE_LABELS[STOREKEEPER], "mms/home/_storekeeper.html", storekeeper_section),
+    REQUESTER: SectionSpec(ROLE_LABELS[REQUESTER], "mms/home/_requester.html", requester_section, True),
+    ADMINISTRATOR: SectionSpec(ROLE_LABELS[ADMINISTRATOR], "mms/home/_administrator.html", administrator_section),
+    INTEGRATOR: SectionSpec(ROLE_LABELS[INTEGRATOR], "mms/home/_integrator.html", integrator_section),
+}
+
+
+@dataclass
+class Section:
+    role: str
+    title: Promise
+    template: str
+    data: dict[str, Any]
+
+    @property
+    def slug(self) -> str:
+        return self.role.lower()
+
+
+def home_context(request: HttpRequest) -> dict[str, Any]:
+    """Everything the landing page shows for the user's roles."""
+    dash = Dashboard(request)
+    roles = user_roles(request.user)
+    sections = [
+        Section(role, SECTIONS[role].title, SECTIONS[role].template, SECTIONS[role].build(dash)) for role in roles
+    ]
+    site_scoped = any(SECTIONS[role].site_scoped for role in roles)
+    return {
+        "roles": roles,
+        "sections": sections,
+        "no_sites": site_scoped and dash.site_ids == [],
+    }
