@@ -104,3 +104,16 @@ def test_broker_defaults_to_filesystem_and_follows_redis_url():
     assert default.stdout.strip().endswith("filesystem://"), default.stderr
     redis = run_manage("shell", "-c", code, DEBUG="1", REDIS_URL="redis://cache:6379/2")
     assert redis.stdout.strip().endswith("redis://cache:6379/2"), redis.stderr
+
+
+@pytest.mark.django_db
+def test_suite_runs_on_the_components_ci_asks_for():
+    """In CI (DATABASE_URL and REDIS_URL set) the suite must really run on PostgreSQL and Redis."""
+    from django.db import connection
+
+    from mms.celery import app
+
+    database_url = os.environ.get("DATABASE_URL", "")
+    assert connection.vendor == ("postgresql" if database_url.startswith("postgres") else "sqlite")
+    expected_broker = os.environ.get("REDIS_URL") or "memory://"
+    assert app.conf.broker_url.startswith(expected_broker.split("://")[0] + "://")
