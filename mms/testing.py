@@ -7,7 +7,10 @@ from decimal import Decimal
 from typing import Any, cast
 
 import factory
+import pytest
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, models, transaction
 
 from assets.models import Area, AreaKind, Container, Counter, CounterKind, Material, Reading, Resource
 from inventory.models import Part, Vendor
@@ -160,3 +163,16 @@ def make_role_user(role: str, *, site: Area | None = None, username: str | None 
     if site is not None:
         employee.sites.add(site)
     return user
+
+
+def assert_clean_refuses(instance: models.Model, field: str) -> None:
+    """``full_clean()`` refuses the instance with an error on ``field``."""
+    with pytest.raises(ValidationError) as excinfo:
+        instance.full_clean()
+    assert field in excinfo.value.message_dict, excinfo.value.message_dict
+
+
+def assert_database_refuses(instance: models.Model) -> None:
+    """Saving without ``full_clean()`` still fails: the database constraint holds."""
+    with pytest.raises(IntegrityError), transaction.atomic():
+        instance.save()

@@ -10,7 +10,6 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, models, transaction
 from django.test import override_settings
 
 from assets.models import Area, AreaKind, Attachment, Counter, CounterKind, Reading, Resource
@@ -22,21 +21,11 @@ from mms.testing import (
     ReadingFactory,
     ResourceFactory,
     SiteFactory,
+    assert_clean_refuses,
+    assert_database_refuses,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_clean_refuses(instance: models.Model, field: str) -> None:
-    with pytest.raises(ValidationError) as excinfo:
-        instance.full_clean()
-    assert field in excinfo.value.message_dict, excinfo.value.message_dict
-
-
-def assert_database_refuses(instance: models.Model) -> None:
-    """Saving without ``full_clean()`` still fails: the database constraint holds."""
-    with pytest.raises(IntegrityError), transaction.atomic():
-        instance.save()
 
 
 def area_of_kind(kind: str, parent: Area | None) -> Area:

@@ -6,24 +6,10 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
 
-from mms.testing import PartFactory, VendorFactory
+from mms.testing import PartFactory, VendorFactory, assert_clean_refuses, assert_database_refuses
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_clean_refuses(instance: models.Model, field: str) -> None:
-    with pytest.raises(ValidationError) as excinfo:
-        instance.full_clean()
-    assert field in excinfo.value.message_dict, excinfo.value.message_dict
-
-
-def assert_database_refuses(instance: models.Model) -> None:
-    """Saving without ``full_clean()`` still fails: the database constraint holds."""
-    with pytest.raises(IntegrityError), transaction.atomic():
-        instance.save()
 
 
 class TestPart:

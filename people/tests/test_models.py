@@ -6,8 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.db import IntegrityError, models, transaction
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
 from mms.testing import (
@@ -15,22 +14,12 @@ from mms.testing import (
     EmployeeCertificationFactory,
     EmployeeFactory,
     SiteFactory,
+    assert_clean_refuses,
+    assert_database_refuses,
 )
 from people.models import Employee, EmployeeCertification
 
 pytestmark = pytest.mark.django_db
-
-
-def assert_clean_refuses(instance: models.Model, field: str) -> None:
-    with pytest.raises(ValidationError) as excinfo:
-        instance.full_clean()
-    assert field in excinfo.value.message_dict, excinfo.value.message_dict
-
-
-def assert_database_refuses(instance: models.Model) -> None:
-    """Saving without ``full_clean()`` still fails: the database constraint holds."""
-    with pytest.raises(IntegrityError), transaction.atomic():
-        instance.save()
 
 
 class TestEmployee:
