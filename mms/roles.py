@@ -33,7 +33,8 @@ ALL = ("add", "change", "delete", "view")
 VIEW = ("view",)
 MASTER_APPS = ("assets", "people", "inventory", "plans", "orders")
 
-# (app label, model name or "*" for every model of the app, actions)
+# (app label, model name or "*" for every model of the app, actions). An action is the first part of
+# a permission codename: "view" gives view_<model>, "approve" on changeset gives approve_changeset.
 Grant = tuple[str, str, tuple[str, ...]]
 ROLE_PERMISSIONS: dict[str, list[Grant]] = {
     TECHNICIAN: [
@@ -49,6 +50,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
     ],
     SUPERVISOR: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
+        ("plans", "changeset", ("approve", "view")),
         ("assets", "resource", ("change", "view")),
         ("assets", "container", ("change", "view")),
         ("assets", "reading", ("add", "change", "view")),
@@ -58,6 +60,9 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
     ],
     PLANNER: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
+        ("plans", "*", ALL),
+        ("plans", "changeset", ("add", "change", "view", "submit")),
+        ("plans", "planversion", ("add", "change", "delete", "view", "make_effective")),
         ("assets", "counter", ALL),
         ("assets", "reading", ("add", "view")),
         ("assets", "attachment", ("add", "view")),
@@ -76,6 +81,8 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
     ],
     ADMINISTRATOR: [
         *[(app, "*", ALL) for app in MASTER_APPS],
+        ("plans", "changeset", ("submit", "approve")),
+        ("plans", "planversion", ("make_effective",)),
         ("auth", "user", ALL),
         ("auth", "group", VIEW),
         ("mms", "heartbeat", VIEW),

@@ -219,6 +219,12 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The heartbeat is stale (and /healthz unhealthy) when older than this.
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 180)
 
+# --- Maintenance -------------------------------------------------------------------------------
+# Planners skip change-set ceremony: a change set is made and approved for them.
+IMPLICIT_CHANGE_SETS = env_bool("IMPLICIT_CHANGE_SETS", False)
+# Whoever submitted a change set may not approve it too.
+CHANGE_SET_FOUR_EYES = env_bool("CHANGE_SET_FOUR_EYES", True)
+
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

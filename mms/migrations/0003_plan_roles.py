@@ -1,0 +1,16 @@
+"""Give the roles their permissions on the plans app (see mms/roles.py)."""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+from mms.roles import sync_roles
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("mms", "0002_roles"),
+        ("plans", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
