@@ -10,7 +10,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mms.dashboards import user_roles
-from mms.roles import ADMINISTRATOR, INTEGRATOR, ROLE_LABELS
+from mms.roles import ADMINISTRATOR, INTEGRATOR, PLANNER, ROLE_LABELS, SUPERVISOR
 
 
 class NavItem(NamedTuple):
@@ -25,6 +25,7 @@ class NavItem(NamedTuple):
 # Later issues add their screens here, in the order they appear.
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("Plans"), "plans:plan_list", roles=(PLANNER, SUPERVISOR, ADMINISTRATOR)),
     NavItem(_("System status"), "healthz", roles=(ADMINISTRATOR, INTEGRATOR)),
     NavItem(_("Admin"), "admin:index", staff=True),
 ]

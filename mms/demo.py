@@ -11,15 +11,19 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from collections import Counter as Tally
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from django.apps import apps
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group, User
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import models, transaction
+from django.utils import timezone
 
 from assets.models import (
     Area,
@@ -37,6 +41,27 @@ from assets.models import (
 from inventory.models import Part, Vendor
 from mms import roles
 from people.models import Certification, Employee, EmployeeCertification
+from plans import services as plan_services
+from plans.models import (
+    ActionKind,
+    Activity,
+    ActivityAction,
+    BillOfPartsLine,
+    ChangeSet,
+    ChecklistItem,
+    ChecklistItemKind,
+    DataParameter,
+    MaintenancePlan,
+    PersonnelRequirement,
+    PlanInstance,
+    PlanVersion,
+    Priority,
+    ScheduleNextMode,
+    ScheduleTransition,
+    TimeUnit,
+    TriggerKind,
+)
+from plans.services import ACTIVITY_CHILDREN
 
 DEMO_PASSWORD = "mms-demo"
 # (username, role group); the Makefile and README print this table.
@@ -62,6 +87,20 @@ DEMO_SENSOR_READING_DAYS = 28  # SCADA totals once a day at local midnight
 DEMO_MANUAL_READING_TIME = datetime.time(7, 30)
 DEMO_CONSENT_AT = datetime.datetime(2026, 3, 2, 9, 0, tzinfo=zoneinfo.ZoneInfo(DEMO_TIME_ZONE))
 
+# The plan programme's story, in demo time: drafted, submitted, approved and made effective (and the
+# plans applied) in September; a second pump-inspection version drafted and a chlorinator change
+# submitted in November.
+DEMO_PLANS_DRAFTED = datetime.datetime.combine(
+    DEMO_TODAY - datetime.timedelta(weeks=11), datetime.time(9, 0), tzinfo=zoneinfo.ZoneInfo(DEMO_TIME_ZONE)
+)
+DEMO_PLANS_SUBMITTED = DEMO_PLANS_DRAFTED + datetime.timedelta(days=4, hours=7)
+DEMO_PLANS_APPROVED = DEMO_PLANS_DRAFTED + datetime.timedelta(days=7, hours=1, minutes=30)
+DEMO_PLANS_EFFECTIVE = DEMO_PLANS_DRAFTED + datetime.timedelta(days=7, hours=2)
+DEMO_PLANS_START = DEMO_TODAY - datetime.timedelta(weeks=7)  # first due dates count from here
+DEMO_PUMP_V2_DRAFTED = DEMO_PLANS_DRAFTED + datetime.timedelta(weeks=10, hours=1)
+DEMO_CHLORINE_V2_DRAFTED = DEMO_PLANS_DRAFTED + datetime.timedelta(weeks=9, hours=5)
+DEMO_CHLORINE_V2_SUBMITTED = DEMO_PLANS_DRAFTED + datetime.timedelta(weeks=10, days=3, hours=6)
+
 SITE_RIVERSIDE = "WTP-RIV"
 SITE_HILLTOP = "RES-HIL"
 SITE_CLINIC = "CLN-KDC"
@@ -73,6 +112,40 @@ class Outcome(StrEnum):
     CREATED = "created"
     UPDATED = "updated"
     UNCHANGED = "unchanged"
+
+
+@dataclass
+class DemoActivity:
+    """An activity of a demo plan with what it carries; ``fields`` are Activity fields.
+
+    ``parts`` are (part number, quantity), ``personnel`` (count, certification code or "", trade, hours)
+    and ``actions`` (schedule transition, kind, settings).
+    """
+
+    code: str
+    name: str
+    fields: dict[str, Any]
+    checklist: list[dict[str, Any]] = field(default_factory=list)
+    parts: list[tuple[str, str]] = field(default_factory=list)
+    data: list[dict[str, Any]] = field(default_factory=list)
+    personnel: list[tuple[int, str, str, str]] = field(default_factory=list)
+    actions: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)
+
+
+@dataclass
+class DemoPlan:
+    """A demo plan: its first version's activities, and the entities ("resource", tag) etc. it applies to."""
+
+    code: str
+    name: str
+    description: str
+    activities: list[DemoActivity]
+    entities: list[tuple[str, str]]
+    start_date: datetime.date = DEMO_PLANS_START
+
+
+def _check(text: str, kind: str = ChecklistItemKind.PASS_FAIL, **values: Any) -> dict[str, Any]:
+    return {"text": text, "kind": kind, **values}
 
 
 def _differs(obj: models.Model, name: str, wanted: Any) -> bool:
@@ -130,6 +203,266 @@ def _at(day: datetime.date, time: datetime.time = datetime.time(0, 0)) -> dateti
 def _wobble(step: int) -> Decimal:
     """A deterministic factor between 0.9 and 1.1, so weekly usage does not look machine-made."""
     return Decimal(1) + Decimal((step * 37) % 11 - 5) / 50
+
+
+PUMP_INSPECTION = "PM-PUMP-M"
+GENERATOR_SERVICE = "PM-GEN-250H"
+CHLORINATOR_CHECK = "PM-CHL-W"
+AUTOCLAVE_VALIDATION = "PM-AC-Q"
+EXTINGUISHER_INSPECTION = "PM-FIRE-Y"
+VEHICLE_SERVICE = "PM-VEH-6M"
+TIME_FIXED = {"trigger": TriggerKind.TIME, "schedule_next_mode": ScheduleNextMode.FIXED}
+TIME_FLOATING = {"trigger": TriggerKind.TIME, "schedule_next_mode": ScheduleNextMode.FLOATING}
+NOTIFY_OWNER = {"recipients": ["owner_role"]}
+
+
+def demo_plans() -> list[DemoPlan]:
+    """The preventive maintenance programme: every trigger kind, applied to the demo equipment.
+
+    Early windows and late tolerances are counted in the interval's unit, so "monthly with five days
+    either side" is written as every 30 days.
+    """
+    return [
+        DemoPlan(
+            PUMP_INSPECTION,
+            "Pump monthly inspection",
+            "Running inspection of the raw-water and booster pumps while on duty.",
+            [
+                DemoActivity(
+                    "monthly-inspection",
+                    "Monthly running inspection",
+                    {
+                        **TIME_FIXED,
+                        "time_interval": 30,
+                        "time_unit": TimeUnit.DAYS,
+                        "time_early_window": 5,
+                        "time_late_tolerance": 5,
+                        "instructions": "Inspect with the pump running on duty. Do not remove the coupling guard. "
+                        "Measure vibration on the drive-end bearing housing, horizontal direction.",
+                        "estimated_minutes": 60,
+                    },
+                    checklist=[
+                        _check("No leaks at casing, flanges and pipework"),
+                        _check("Mechanical seal: no drip (a few drops an hour at most)"),
+                        _check("Coupling guard fitted and secure"),
+                        _check(
+                            "Bearing temperature, drive end (infrared)",
+                            ChecklistItemKind.NUMBER,
+                            unit="°C",
+                            lower_limit=Decimal(10),
+                            upper_limit=Decimal(80),
+                        ),
+                        _check("Photo of the nameplate", ChecklistItemKind.PHOTO, required=False),
+                    ],
+                    data=[
+                        {
+                            "name": "Vibration velocity, drive end (ISO 10816 class II)",
+                            "unit": "mm/s",
+                            "upper_warning_limit": Decimal("4.5"),
+                            "upper_action_limit": Decimal("7.1"),
+                        }
+                    ],
+                    personnel=[(1, "", "Mechanical technician", "1")],
+                    actions=[(ScheduleTransition.TO_LATE_DUE, ActionKind.NOTIFY, NOTIFY_OWNER)],
+                )
+            ],
+            [
+                ("resource", "RIV-RWP-01"),
+                ("resource", "RIV-RWP-02"),
+                ("resource", "RIV-RWP-03"),
+                ("resource", "HIL-BPS-01"),
+            ],
+        ),
+        DemoPlan(
+            GENERATOR_SERVICE,
+            "Generator 250-hour service",
+            "Oil, oil filter and air filter change on the standby diesel generators.",
+            [
+                DemoActivity(
+                    "250-hour-service",
+                    "250-hour service",
+                    {
+                        "trigger": TriggerKind.USAGE,
+                        "schedule_next_mode": ScheduleNextMode.FLOATING,
+                        "counter_name": "Operating hours",
+                        "counter_unit": "h",
+                        "usage_interval": Decimal(250),
+                        "usage_early_window": Decimal(25),
+                        "usage_late_tolerance": Decimal(25),
+                        "priority": Priority.HIGH,
+                        "instructions": "Isolate the starter battery and set the ATS to manual first. "
+                        "Drain the oil warm; refill to the dipstick mark. Test run 15 minutes on load.",
+                        "estimated_minutes": 180,
+                    },
+                    checklist=[
+                        _check("Oil and oil filter changed", ChecklistItemKind.CHECK),
+                        _check("Air filter element changed", ChecklistItemKind.CHECK),
+                        _check("Water drained from the fuel filter / separator", ChecklistItemKind.CHECK),
+                        _check("Coolant level, hoses and fan belt in order"),
+                        _check("Battery terminals clean and tight; charger on float"),
+                        _check("Test run on load: no alarms, no leaks"),
+                    ],
+                    parts=[("FLT-OIL-LF3000", "1"), ("FLT-AIR-AF25139", "1"), ("OIL-15W40", "17")],
+                    personnel=[(1, "", "Mechanical technician", "3")],
+                    actions=[
+                        (ScheduleTransition.TO_EARLY_DUE, ActionKind.PURCHASE_REQUEST, {}),
+                        (ScheduleTransition.TO_LATE_DUE, ActionKind.HOLD_ENTITY, {}),
+                    ],
+                )
+            ],
+            [("resource", "RIV-GEN-01"), ("resource", "KDC-GEN-01")],
+        ),
+        DemoPlan(
+            CHLORINATOR_CHECK,
+            "Chlorinator weekly check",
+            "Leak test, injector and residual check of the disinfection equipment.",
+            [
+                DemoActivity(
+                    "weekly-check",
+                    "Weekly chlorinator check",
+                    {
+                        **TIME_FLOATING,
+                        "time_interval": 7,
+                        "time_unit": TimeUnit.DAYS,
+                        "time_early_window": 1,
+                        "time_late_tolerance": 2,
+                        "priority": Priority.HIGH,
+                        "instructions": "Two people in the chlorine room; breathing apparatus at the door. "
+                        "Sample free chlorine at the clear-water tank outlet (DPD method).",
+                        "estimated_minutes": 30,
+                    },
+                    checklist=[
+                        _check(
+                            "Chlorine leak test with ammonia at drum valves, connections and vacuum lines (gas unit)",
+                            required=False,
+                        ),
+                        _check("Injector: vacuum at the regulator, no water in the gas line"),
+                        _check("Dosing rate matches the set point", ChecklistItemKind.CHECK),
+                        _check("Stock left (drums or litres)", ChecklistItemKind.TEXT),
+                    ],
+                    data=[
+                        {
+                            "name": "Free chlorine residual",
+                            "unit": "mg/L",
+                            "lower_action_limit": Decimal("0.2"),
+                            "lower_warning_limit": Decimal("0.5"),
+                            "upper_warning_limit": Decimal("2.0"),
+                            "upper_action_limit": Decimal("4.0"),
+                        }
+                    ],
+                    personnel=[(1, "CL2", "", "0.5")],
+                    actions=[(ScheduleTransition.TO_LATE_DUE, ActionKind.NOTIFY, NOTIFY_OWNER)],
+                )
+            ],
+            [("resource", "RIV-CHL-01"), ("resource", "RIV-CHL-02")],
+        ),
+        DemoPlan(
+            AUTOCLAVE_VALIDATION,
+            "Autoclave validation",
+            "Quarterly performance validation of the CSSD autoclave.",
+            [
+                DemoActivity(
+                    "quarterly-validation",
+                    "Quarterly validation",
+                    {
+                        **TIME_FIXED,
+                        "time_interval": 3,
+                        "time_unit": TimeUnit.MONTHS,
+                        "instances_to_schedule": 2,
+                        "priority": Priority.HIGH,
+                        "requires_signature": True,
+                        "instructions": "Run the Bowie-Dick cycle on an empty chamber first thing in the morning, "
+                        "then a full load with a biological indicator; incubate the indicator 48 h.",
+                        "estimated_minutes": 120,
+                    },
+                    checklist=[
+                        _check("Bowie-Dick test: uniform colour change"),
+                        _check("Spore test (biological indicator): no growth after 48 h"),
+                        _check("Door gasket intact", ChecklistItemKind.CHECK),
+                        _check("Chamber drain strainer clean", ChecklistItemKind.CHECK),
+                    ],
+                    personnel=[(1, "AUTOCLAVE", "", "2")],
+                )
+            ],
+            [("resource", "KDC-AC-01")],
+            start_date=DEMO_PLANS_START - datetime.timedelta(weeks=6),  # first validation due the day after DEMO_TODAY
+        ),
+        DemoPlan(
+            EXTINGUISHER_INSPECTION,
+            "Fire extinguisher annual inspection",
+            "Annual inspection of every extinguisher in the building (NFPA 10 / KS 1812).",
+            [
+                DemoActivity(
+                    "annual-inspection",
+                    "Annual extinguisher inspection",
+                    {
+                        **TIME_FIXED,
+                        "time_interval": 12,
+                        "time_unit": TimeUnit.MONTHS,
+                        "time_early_window": 1,
+                        "time_late_tolerance": 1,
+                        "instances_to_schedule": 12,
+                        "priority": Priority.NORMAL,
+                        "estimated_minutes": 90,
+                    },
+                    checklist=[
+                        _check("Every extinguisher in place, visible and unobstructed"),
+                        _check("Pressure gauges in the green"),
+                        _check("Safety pins and tamper seals intact"),
+                        _check("Hoses and nozzles undamaged"),
+                        _check("Service labels dated and signed", ChecklistItemKind.CHECK),
+                    ],
+                    personnel=[(1, "", "Mechanical technician", "1.5")],
+                )
+            ],
+            [
+                ("area", code)
+                for code in (
+                    "WTP-RIV-INT",
+                    "WTP-RIV-TRT",
+                    "WTP-RIV-CHM",
+                    "WTP-RIV-GEN",
+                    "RES-HIL-BPH",
+                    "CLN-KDC-MB",
+                    "CLN-KDC-UTL",
+                )
+            ],
+            start_date=datetime.date(DEMO_TODAY.year, 1, 15),
+        ),
+        DemoPlan(
+            VEHICLE_SERVICE,
+            "Vehicle service",
+            "Manufacturer's service of the crew vehicle: every 6 months or 10,000 km, whichever comes first.",
+            [
+                DemoActivity(
+                    "service",
+                    "6-month / 10,000 km service",
+                    {
+                        "trigger": TriggerKind.TIME_AND_USAGE,
+                        "schedule_next_mode": ScheduleNextMode.FLOATING,
+                        "time_interval": 6,
+                        "time_unit": TimeUnit.MONTHS,
+                        "time_late_tolerance": 1,
+                        "counter_name": "Odometer",
+                        "counter_unit": "km",
+                        "usage_interval": Decimal(10000),
+                        "usage_early_window": Decimal(500),
+                        "usage_late_tolerance": Decimal(1000),
+                        "instructions": "Book the dealer's workshop; record the odometer when the vehicle goes in.",
+                        "estimated_minutes": 240,
+                    },
+                    checklist=[
+                        _check("Engine oil and filter changed", ChecklistItemKind.CHECK),
+                        _check("Brakes, tyres (tread at least 3 mm) and lights"),
+                        _check("Workshop invoice attached", ChecklistItemKind.PHOTO, required=False),
+                    ],
+                    personnel=[(1, "", "Mechanical technician", "1")],
+                    actions=[(ScheduleTransition.TO_DUE, ActionKind.NOTIFY, NOTIFY_OWNER)],
+                )
+            ],
+            [("container", "RIV-VEH-01")],
+        ),
+    ]
 
 
 class DemoLoader:
@@ -233,6 +566,7 @@ class DemoLoader:
         self.load_users_and_people()
         self.load_equipment()
         self.load_inventory()
+        self.load_plans()
         return {outcome.value: self.tally[outcome] for outcome in Outcome}
 
     def load_areas(self) -> None:
@@ -800,6 +1134,171 @@ class DemoLoader:
                     "active": True,
                 },
             )
+
+    # --- plans -----------------------------------------------------------------------------------
+    def load_plans(self) -> None:
+        """The maintenance plans, made once through the services as a planner and a supervisor would.
+
+        A plan whose code exists is left as it is: plans change by new versions, which a loader must not
+        invent, so a later run adds nothing (and counts the demo plans' rows as unchanged).
+        """
+        specs = demo_plans()
+        codes = [spec.code for spec in specs]
+        before = plan_rows(codes)
+        existing = set(MaintenancePlan.objects.filter(code__in=codes).values_list("code", flat=True))
+        missing = [spec for spec in specs if spec.code not in existing]
+        if missing:
+            self.create_plans(missing)
+        self.tally[Outcome.UNCHANGED] += before
+        self.tally[Outcome.CREATED] += plan_rows(codes) - before
+
+    def create_plans(self, specs: list[DemoPlan]) -> None:
+        planner, supervisor = self.users["planner"], self.users["supervisor"]
+        owner_role = Group.objects.get(name=roles.SUPERVISOR)
+        versions: dict[str, PlanVersion] = {}
+        with pinned_clock(DEMO_PLANS_DRAFTED):
+            change_set = plan_services.changeset_create(
+                user=planner,
+                name="Preventive maintenance programme",
+                description="First plans for the treatment plant, the booster station and the clinic.",
+            )
+            for spec in specs:
+                version = plan_services.plan_create(
+                    user=planner, code=spec.code, name=spec.name, description=spec.description, change_set=change_set
+                )
+                for position, activity in enumerate(spec.activities, start=1):
+                    self.add_activity(version, activity, position, planner)
+                versions[spec.code] = version
+        with pinned_clock(DEMO_PLANS_SUBMITTED):
+            plan_services.changeset_submit(change_set=change_set, user=planner)
+        with pinned_clock(DEMO_PLANS_APPROVED):
+            plan_services.changeset_approve(
+                change_set=change_set, user=supervisor, comment="Agreed with operations; start in October."
+            )
+        with pinned_clock(DEMO_PLANS_EFFECTIVE):
+            for spec in specs:
+                version = plan_services.version_make_effective(version=versions[spec.code], user=planner)
+                plan_services.plan_apply(
+                    plan=version.plan,
+                    entities=[self.entity(kind, key) for kind, key in spec.entities],
+                    owner_role=owner_role,
+                    start_date=spec.start_date,
+                    user=planner,
+                )
+        if PUMP_INSPECTION in versions:
+            self.draft_pump_inspection_v2(versions[PUMP_INSPECTION].plan, planner)
+        if CHLORINATOR_CHECK in versions:
+            self.submit_chlorinator_v2(versions[CHLORINATOR_CHECK].plan, planner)
+
+    def entity(self, kind: str, key: str) -> Area | Resource | Container:
+        if kind == "area":
+            return self.areas[key]
+        return self.resources[key] if kind == "resource" else self.containers[key]
+
+    def add_activity(self, version: PlanVersion, spec: DemoActivity, position: int, user: User) -> Activity:
+        technician = Group.objects.get(name=roles.TECHNICIAN)
+        activity = Activity(
+            version=version, code=spec.code, name=spec.name, position=position, executing_role=technician, **spec.fields
+        )
+        plan_services.draft_content_save(obj=activity, user=user)
+        rows: list[Any] = [
+            ChecklistItem(activity=activity, position=n, **item) for n, item in enumerate(spec.checklist, 1)
+        ]
+        rows += [
+            BillOfPartsLine(activity=activity, part=Part.objects.get(part_number=number), quantity=Decimal(quantity))
+            for number, quantity in spec.parts
+        ]
+        rows += [DataParameter(activity=activity, position=n, **values) for n, values in enumerate(spec.data, 1)]
+        rows += [
+            PersonnelRequirement(
+                activity=activity,
+                count=count,
+                certification=self.certifications[certification] if certification else None,
+                trade=trade,
+                estimated_hours=Decimal(hours),
+            )
+            for count, certification, trade, hours in spec.personnel
+        ]
+        rows += [
+            ActivityAction(activity=activity, on_transition=transition, kind=kind, settings=settings)
+            for transition, kind, settings in spec.actions
+        ]
+        for row in rows:
+            plan_services.draft_content_save(obj=row, user=user)
+        return activity
+
+    def draft_pump_inspection_v2(self, plan: MaintenancePlan, planner: User) -> None:
+        """A second version still being edited: the version diff has something to show."""
+        with pinned_clock(DEMO_PUMP_V2_DRAFTED):
+            change_set = plan_services.changeset_create(
+                user=planner,
+                name="Pump inspection: motor cooling",
+                description="Two motors ran hot in October with fan covers clogged by lake flies.",
+            )
+            draft = plan_services.version_create_draft(
+                plan=plan, user=planner, change_set=change_set, notes="Adds a check of the motor fan cover."
+            )
+            activity = draft.activities.get(code="monthly-inspection")
+            plan_services.draft_content_save(
+                obj=ChecklistItem(
+                    activity=activity,
+                    position=activity.checklist_items.count() + 1,
+                    text="Motor fan cover clean: no insects or debris blocking the air flow",
+                    kind=ChecklistItemKind.PASS_FAIL,
+                ),
+                user=planner,
+            )
+
+    def submit_chlorinator_v2(self, plan: MaintenancePlan, planner: User) -> None:
+        """A change waiting for the supervisor's approval."""
+        with pinned_clock(DEMO_CHLORINE_V2_DRAFTED):
+            change_set = plan_services.changeset_create(
+                user=planner,
+                name="Chlorinator check: residual limits",
+                description="The county health office asks for at least 0.5 mg/L free chlorine at the tank outlet.",
+            )
+            draft = plan_services.version_create_draft(
+                plan=plan, user=planner, change_set=change_set, notes="Residual: action below 0.5, warning below 0.8."
+            )
+            residual = DataParameter.objects.get(activity__version=draft, name="Free chlorine residual")
+            residual.lower_action_limit, residual.lower_warning_limit = Decimal("0.5"), Decimal("0.8")
+            plan_services.draft_content_save(obj=residual, user=planner)
+        with pinned_clock(DEMO_CHLORINE_V2_SUBMITTED):
+            plan_services.changeset_submit(change_set=change_set, user=planner)
+
+
+def plan_rows(codes: Sequence[str]) -> int:
+    """How many rows the plans with these codes have: the plans, their versions, activities and what
+    those carry, their instances, and the change sets of their versions."""
+    plans = MaintenancePlan.objects.filter(code__in=codes)
+    versions = PlanVersion.objects.filter(plan__in=plans)
+    activities = Activity.objects.filter(version__in=versions)
+    total = plans.count() + versions.count() + activities.count()
+    for model, _name in ACTIVITY_CHILDREN:
+        rows: Any = model._default_manager  # every child has an ``activity``; the base class does not say so
+        total += rows.filter(activity__in=activities).count()
+    total += PlanInstance.objects.filter(plan__in=plans).count()
+    total += ChangeSet.objects.filter(versions__in=versions).distinct().count()
+    return total
+
+
+@contextmanager
+def pinned_clock(when: datetime.datetime) -> Iterator[None]:
+    """Move every time the plan services stamp inside the block (with now()) to the demo time ``when``.
+
+    The services record when things were created, submitted, approved and made effective, and history
+    rows record when they were written; the demo must read the same whichever day it is loaded. Rows
+    are found by their stamps falling between entering and leaving the block, and changed with
+    ``update()``, which writes no further history.
+    """
+    start = timezone.now()
+    yield
+    end = timezone.now()
+    for model in apps.get_app_config("plans").get_models():
+        for model_field in model._meta.concrete_fields:
+            if isinstance(model_field, models.DateTimeField):
+                name = model_field.attname
+                model._base_manager.filter(**{f"{name}__range": (start, end)}).update(**{name: when})
 
 
 def load_demo() -> dict[str, int]:

@@ -422,11 +422,14 @@ class Activity(VersionedContent):
             models.UniqueConstraint(fields=["version", "code"], name="activity_code_unique_per_version"),
             models.CheckConstraint(condition=Q(trigger__in=TriggerKind.values), name="activity_trigger_valid"),
             models.CheckConstraint(
-                condition=~Q(trigger__in=TIME_TRIGGERS) | (Q(time_interval__gt=0) & Q(time_unit__in=TimeUnit.values)),
+                # "IS NOT NULL" too: a NULL interval makes "> 0" unknown, and CHECK lets unknown pass.
+                condition=~Q(trigger__in=TIME_TRIGGERS)
+                | (Q(time_interval__isnull=False) & Q(time_interval__gt=0) & Q(time_unit__in=TimeUnit.values)),
                 name="activity_time_trigger_has_interval",
             ),
             models.CheckConstraint(
-                condition=~Q(trigger__in=USAGE_TRIGGERS) | (Q(usage_interval__gt=0) & ~Q(counter_name="")),
+                condition=~Q(trigger__in=USAGE_TRIGGERS)
+                | (Q(usage_interval__isnull=False) & Q(usage_interval__gt=0) & ~Q(counter_name="")),
                 name="activity_usage_trigger_has_interval",
             ),
             models.CheckConstraint(
@@ -511,7 +514,9 @@ class Activity(VersionedContent):
                 add("schedule_next_mode", _("Ad hoc activities are not scheduled; leave this empty."))
         elif not self.schedule_next_mode:
             add("schedule_next_mode", _("Choose fixed or floating scheduling."))
-        if (
+        if self.instances_to_schedule is not None and self.instances_to_schedule < 1:
+            add("instances_to_schedule", _("Schedule at least one order."))
+        elif (
             self.instances_to_schedule
             and self.instances_to_schedule > 1
             and not (trigger == TriggerKind.TIME and self.schedule_next_mode == ScheduleNextMode.FIXED)
@@ -725,6 +730,11 @@ class PersonnelRequirement(VersionedContent):
         what = self.certification or self.trade or _("person")
         return f"{self.count} × {what}"
 
+    def clean(self) -> None:
+        super().clean()
+        if self.count is not None and self.count < 1:
+            raise ValidationError({"count": _("At least one person is needed.")})
+
 
 class ScheduleTransition(models.TextChoices):
     TO_EARLY_DUE = "early_due", _("Reaches early due")
@@ -806,7 +816,8 @@ def action_settings_error(kind: str, value: Any) -> str | None:
             return str(_("The secret is a string."))
         extra = set(value) - {"url", "secret"}
     elif kind == ActionKind.RAISE_PRIORITY:
-        if value.get("priority") not in Priority.values:
+        priority = value.get("priority")
+        if isinstance(priority, bool) or priority not in Priority.values:
             return str(
                 _("Give the priority to raise to: %(choices)s.") % {"choices": ", ".join(map(str, Priority.values))}
             )

@@ -38,6 +38,7 @@ from plans.models import (
     PlanVersion,
     PlanVersionState,
     VersionedContent,
+    VersionLocked,
 )
 
 Entity = Area | Resource | Container | Material
@@ -55,6 +56,13 @@ ACTIVITY_CHILDREN: list[tuple[type[VersionedContent], str]] = [
     (PersonnelRequirement, "personnel"),
     (ActivityAction, "actions"),
 ]
+
+
+def _by(user: Any, obj: Any) -> Any:
+    """Name ``user`` as the author of the history row the next save or delete of ``obj`` writes."""
+    if getattr(user, "pk", None) is not None:
+        obj._history_user = user
+    return obj
 
 
 def _require_perm(user: Any, perm: str, message: str) -> None:
@@ -86,7 +94,7 @@ def changeset_create(*, user: Any, name: str, description: str = "", implicit: b
     _require_perm(user, "plans.add_changeset", _("Your role may not open change sets."))
     change_set = ChangeSet(name=name, description=description, implicit=implicit, created_by=user)
     change_set.full_clean(exclude=["state"])  # a protected FSM field cannot be re-assigned by cleaning
-    change_set.save()
+    _by(user, change_set).save()
     return change_set
 
 
@@ -115,7 +123,7 @@ def changeset_submit(*, change_set: ChangeSet, user: Any, _implicit: bool = Fals
         check_perm=not _implicit,
     )
     change_set.submitted_by, change_set.submitted_at = user, timezone.now()
-    change_set.save()
+    _by(user, change_set).save()
     return change_set
 
 
@@ -141,10 +149,10 @@ def changeset_approve(*, change_set: ChangeSet, user: Any, comment: str = "", _i
         check_perm=not _implicit,
     )
     change_set.decided_by, change_set.decided_at, change_set.decision_note = user, timezone.now(), comment
-    change_set.save()
+    _by(user, change_set).save()
     for version in change_set.versions.all():
         version.approve()
-        version.save()
+        _by(user, version).save()
     return change_set
 
 
@@ -163,7 +171,7 @@ def changeset_reject(*, change_set: ChangeSet, user: Any, reason: str) -> Change
         forbidden=_("Your role may not reject change sets."),
     )
     change_set.decided_by, change_set.decided_at, change_set.decision_note = user, timezone.now(), reason.strip()
-    change_set.save()
+    _by(user, change_set).save()
     return change_set
 
 
@@ -187,10 +195,10 @@ def plan_create(
     _require_perm(user, "plans.add_maintenanceplan", _("Your role may not create plans."))
     plan = MaintenancePlan(code=code, name=name, description=description)
     plan.full_clean()
-    plan.save()
+    _by(user, plan).save()
     change_set = _change_set_for(user=user, change_set=change_set, label=f"{code} v1")
     version = PlanVersion(plan=plan, number=1, change_set=change_set, created_by=user, notes=_("First version."))
-    version.save()
+    _by(user, version).save()
     return version
 
 
@@ -217,13 +225,13 @@ def version_create_draft(
     number = (plan.versions.aggregate(top=Max("number"))["top"] or 0) + 1
     change_set = _change_set_for(user=user, change_set=change_set, label=f"{plan.code} v{number}")
     draft = PlanVersion(plan=plan, number=number, change_set=change_set, based_on=source, created_by=user, notes=notes)
-    draft.save()
+    _by(user, draft).save()
     if source is not None:
-        _copy_content(source, draft)
+        _copy_content(source, draft, user)
     return draft
 
 
-def _copy_content(source: PlanVersion, target: PlanVersion) -> None:
+def _copy_content(source: PlanVersion, target: PlanVersion, user: Any) -> None:
     """Copy every activity of ``source``, with all it carries, into the draft ``target``."""
     activities = list(source.activities.prefetch_related(*[name for _model, name in ACTIVITY_CHILDREN]))
     for activity in activities:
@@ -231,13 +239,13 @@ def _copy_content(source: PlanVersion, target: PlanVersion) -> None:
         activity.pk = activity.id = None
         activity._state.adding = True
         activity.version = target
-        activity.save()
+        _by(user, activity).save()
         for _model, name in ACTIVITY_CHILDREN:
             for child in children[name]:
                 child.pk = child.id = None
                 child._state.adding = True
                 child.activity = activity
-                child.save()
+                _by(user, child).save()
 
 
 @transaction.atomic
@@ -245,14 +253,17 @@ def version_delete_draft(*, version: PlanVersion, user: Any) -> None:
     """Throw away a draft that was never submitted (a plan's only version takes the plan with it)."""
     _require_perm(user, "plans.delete_planversion", _("Your role may not delete plan versions."))
     version = _lock(version)
-    version.assert_editable()
+    try:
+        version.assert_editable()
+    except VersionLocked as locked:
+        raise ActionNotAllowed(" ".join(locked.messages)) from locked
     plan = version.plan
     change_set = version.change_set
-    version.delete()
+    _by(user, version).delete()
     if not change_set.versions.exists() and change_set.state == ChangeSetState.CREATED:
-        change_set.delete()
+        _by(user, change_set).delete()
     if not plan.versions.exists() and not plan.instances.exists():
-        plan.delete()
+        _by(user, plan).delete()
 
 
 def version_check_complete(version: PlanVersion) -> None:
@@ -281,12 +292,12 @@ def version_make_effective(*, version: PlanVersion, user: Any) -> PlanVersion:
     With an implicit change set still open, the change set is submitted and approved here for the
     planner. Active plan instances must have every counter the version's usage activities watch.
     """
+    _require_perm(user, "plans.make_effective_planversion", _("Your role may not make plan versions effective."))
     # Lock the plan first: two people making versions effective at once serialise on it.
     plan = MaintenancePlan.objects.select_for_update().get(pk=version.plan_id)
     version = _lock(version)
     change_set = version.change_set
     if change_set.implicit and change_set.state == ChangeSetState.CREATED:
-        _require_perm(user, "plans.make_effective_planversion", _("Your role may not make plan versions effective."))
         # The planner's own permission to make versions effective stands in for the ceremony.
         changeset_submit(change_set=change_set, user=user, _implicit=True)
         changeset_approve(change_set=change_set, user=user, comment=_("Implicit change set."), _implicit=True)
@@ -304,7 +315,7 @@ def version_make_effective(*, version: PlanVersion, user: Any) -> PlanVersion:
         previous = _lock(previous)
         previous.supersede()
         previous.superseded_at = timezone.now()
-        previous.save()
+        _by(user, previous).save()
     _run_transition(
         version,
         "make_effective",
@@ -314,9 +325,9 @@ def version_make_effective(*, version: PlanVersion, user: Any) -> PlanVersion:
         forbidden=_("Your role may not make plan versions effective."),
     )
     version.effective_from, version.effective_by = timezone.now(), user
-    version.save()
+    _by(user, version).save()
     plan.effective_version = version
-    plan.save()
+    _by(user, plan).save()
     return version
 
 
@@ -328,7 +339,7 @@ def draft_content_save(*, obj: VersionedContent, user: Any) -> VersionedContent:
     _require_perm(user, f"plans.{action}_{obj._meta.model_name}", _("Your role may not edit plan content."))
     obj.owning_version().assert_editable()
     obj.full_clean()
-    obj.save()
+    _by(user, obj).save()
     return obj
 
 
@@ -336,7 +347,7 @@ def draft_content_save(*, obj: VersionedContent, user: Any) -> VersionedContent:
 def draft_content_delete(*, obj: VersionedContent, user: Any) -> None:
     """Remove an activity (with all it carries) or one of its rows from a draft version."""
     _require_perm(user, f"plans.delete_{obj._meta.model_name}", _("Your role may not edit plan content."))
-    obj.delete()
+    _by(user, obj).delete()
 
 
 # --- Plan instances ----------------------------------------------------------------------------
@@ -432,7 +443,7 @@ def plan_apply(
             plan=plan, owner_role=owner_role, start_date=start_date, created_by=user, **{field_name: entity}
         )
         instance.full_clean(validate_constraints=False)  # the unique constraints were checked above, in one query
-        instance.save()
+        _by(user, instance).save()
         created.append(instance)
     return created
 
@@ -446,7 +457,7 @@ def planinstance_deactivate(*, instance: PlanInstance, user: Any, reason: str = 
         raise ActionNotAllowed(_("%(instance)s is already inactive.") % {"instance": instance})
     instance.active = False
     instance.deactivated_at, instance.deactivated_by, instance.deactivation_reason = timezone.now(), user, reason
-    instance.save()
+    _by(user, instance).save()
     return instance
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+from decimal import Decimal
 from io import StringIO
 from typing import Any
 
@@ -16,8 +17,41 @@ from django.db import transaction
 from assets.models import Area, Container, Counter, CounterKind, EntityStatus, Material, Reading, Resource
 from inventory.models import Part, Vendor
 from mms import roles
-from mms.demo import DEMO_PASSWORD, DEMO_TODAY, DEMO_USERS, Outcome, load_demo, upsert
+from mms.demo import (
+    AUTOCLAVE_VALIDATION,
+    CHLORINATOR_CHECK,
+    DEMO_CHLORINE_V2_DRAFTED,
+    DEMO_CHLORINE_V2_SUBMITTED,
+    DEMO_PASSWORD,
+    DEMO_PLANS_APPROVED,
+    DEMO_PLANS_DRAFTED,
+    DEMO_PLANS_EFFECTIVE,
+    DEMO_PLANS_SUBMITTED,
+    DEMO_PUMP_V2_DRAFTED,
+    DEMO_TODAY,
+    DEMO_USERS,
+    EXTINGUISHER_INSPECTION,
+    GENERATOR_SERVICE,
+    PUMP_INSPECTION,
+    VEHICLE_SERVICE,
+    Outcome,
+    load_demo,
+    upsert,
+)
 from people.models import Certification, Employee, EmployeeCertification
+from plans.models import (
+    ActionKind,
+    Activity,
+    ChangeSet,
+    ChangeSetState,
+    ChecklistItemKind,
+    MaintenancePlan,
+    PlanInstance,
+    PlanVersion,
+    PlanVersionState,
+    TriggerKind,
+)
+from plans.services import ACTIVITY_CHILDREN, version_check_complete, version_diff
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +239,139 @@ def test_demo_dates_do_not_depend_on_the_clock(monkeypatch):
     monkeypatch.setattr("django.utils.timezone.now", lambda: later)
     assert load_demo()["created"] == 0
     assert snapshot() == before
+
+
+# --- Plans -------------------------------------------------------------------------------------
+PLAN_ENTITIES = {
+    PUMP_INSPECTION: {"RIV-RWP-01", "RIV-RWP-02", "RIV-RWP-03", "HIL-BPS-01"},
+    GENERATOR_SERVICE: {"RIV-GEN-01", "KDC-GEN-01"},
+    CHLORINATOR_CHECK: {"RIV-CHL-01", "RIV-CHL-02"},
+    AUTOCLAVE_VALIDATION: {"KDC-AC-01"},
+    VEHICLE_SERVICE: {"RIV-VEH-01"},
+}
+
+
+def entity_keys(plan: MaintenancePlan) -> set[str]:
+    keys = set()
+    for instance in PlanInstance.objects.filter(plan=plan).with_entity():
+        entity = instance.entity
+        keys.add(getattr(entity, "tag", None) or entity.code)
+    return keys
+
+
+def test_load_demo_plans_are_effective_and_applied():
+    planner, supervisor = User.objects.get(username="planner"), User.objects.get(username="supervisor")
+    plans = MaintenancePlan.objects.with_effective()
+    assert set(plans.values_list("code", flat=True)) == {*PLAN_ENTITIES, EXTINGUISHER_INSPECTION}
+    for plan in plans:
+        version = plan.effective_version
+        assert version is not None, plan
+        assert (version.number, version.state, version.effective_by) == (1, PlanVersionState.EFFECTIVE, planner)
+        change_set = version.change_set
+        assert (change_set.state, change_set.submitted_by, change_set.decided_by) == (
+            ChangeSetState.APPROVED,
+            planner,
+            supervisor,
+        )
+        assert set(version.activities.values_list("executing_role__name", flat=True)) == {roles.TECHNICIAN}
+        instances = PlanInstance.objects.filter(plan=plan)
+        assert set(instances.values_list("owner_role__name", flat=True)) == {roles.SUPERVISOR}, plan
+        assert all(instance.active and instance.created_by == planner for instance in instances)
+        if plan.code in PLAN_ENTITIES:
+            assert entity_keys(plan) == PLAN_ENTITIES[plan.code], plan
+    extinguishers = PlanInstance.objects.filter(plan__code=EXTINGUISHER_INSPECTION).select_related("area__site")
+    assert {instance.area.site.code for instance in extinguishers} == {"WTP-RIV", "RES-HIL", "CLN-KDC"}
+
+
+def test_load_demo_plans_use_every_trigger_and_what_activities_carry():
+    activities = {activity.version.plan.code: activity for activity in Activity.objects.select_related("version__plan")}
+    assert {activity.trigger for activity in activities.values()} >= {
+        TriggerKind.TIME,
+        TriggerKind.USAGE,
+        TriggerKind.TIME_AND_USAGE,
+    }
+    pump = Activity.objects.get(version__plan__code=PUMP_INSPECTION, version__number=1)
+    temperature = pump.checklist_items.get(kind=ChecklistItemKind.NUMBER)
+    assert (temperature.unit, temperature.lower_limit, temperature.upper_limit) == ("°C", 10, 80)
+    assert pump.checklist_items.get(kind=ChecklistItemKind.PHOTO).required is False
+    vibration = pump.data_parameters.get()
+    assert (vibration.unit, vibration.upper_warning_limit, vibration.upper_action_limit) == (
+        "mm/s",
+        Decimal("4.5"),
+        Decimal("7.1"),
+    )
+    assert pump.actions.get().kind == ActionKind.NOTIFY
+    generator = Activity.objects.get(version__plan__code=GENERATOR_SERVICE)
+    assert (generator.counter_name, generator.usage_interval) == ("Operating hours", 250)
+    assert set(generator.parts.values_list("part__part_number", flat=True)) == {
+        "FLT-OIL-LF3000",
+        "FLT-AIR-AF25139",
+        "OIL-15W40",
+    }
+    assert set(generator.actions.values_list("kind", flat=True)) == {
+        ActionKind.HOLD_ENTITY,
+        ActionKind.PURCHASE_REQUEST,
+    }
+    autoclave = Activity.objects.get(version__plan__code=AUTOCLAVE_VALIDATION)
+    assert autoclave.requires_signature
+    assert autoclave.personnel.get().certification.code == "AUTOCLAVE"
+    assert Activity.objects.get(version__plan__code=EXTINGUISHER_INSPECTION).instances_to_schedule == 12
+    vehicle = Activity.objects.get(version__plan__code=VEHICLE_SERVICE)
+    assert (vehicle.trigger, vehicle.counter_name, vehicle.usage_interval) == (
+        TriggerKind.TIME_AND_USAGE,
+        "Odometer",
+        10000,
+    )
+
+
+def test_load_demo_has_a_draft_to_compare_and_a_change_in_approval():
+    pump = MaintenancePlan.objects.get(code=PUMP_INSPECTION)
+    draft = pump.versions.get(number=2)
+    assert (draft.state, draft.change_set.state, draft.based_on) == (
+        PlanVersionState.DRAFT,
+        ChangeSetState.CREATED,
+        pump.effective_version,
+    )
+    (diff,) = version_diff(pump.effective_version, draft)
+    assert diff.status == "changed"
+    assert any("fan cover" in row for _removed, added in diff.rows.values() for row in added)
+
+    chlorinator = MaintenancePlan.objects.get(code=CHLORINATOR_CHECK)
+    waiting = chlorinator.versions.get(number=2)
+    assert (waiting.state, waiting.change_set.state) == (PlanVersionState.DRAFT, ChangeSetState.IN_APPROVAL)
+    assert chlorinator.effective_version.number == 1
+    assert ChangeSet.objects.filter(state=ChangeSetState.IN_APPROVAL).count() == 1
+
+
+def test_load_demo_plan_versions_are_complete():
+    for version in PlanVersion.objects.select_related("plan"):
+        version_check_complete(version)  # every activity and row passes full_clean
+    for model, _name in ACTIVITY_CHILDREN:
+        assert model._default_manager.exists(), model
+
+
+def test_load_demo_plan_times_are_the_demo_story_not_the_clock():
+    """The services stamp times with now(); the loader moves them to fixed demo times, history included."""
+    story = {
+        DEMO_PLANS_DRAFTED,
+        DEMO_PLANS_SUBMITTED,
+        DEMO_PLANS_APPROVED,
+        DEMO_PLANS_EFFECTIVE,
+        DEMO_PUMP_V2_DRAFTED,
+        DEMO_CHLORINE_V2_DRAFTED,
+        DEMO_CHLORINE_V2_SUBMITTED,
+    }
+    assert max(story).date() < DEMO_TODAY
+    seen = set()
+    for model in apps.get_app_config("plans").get_models():
+        for field in model._meta.concrete_fields:
+            if field.get_internal_type() == "DateTimeField":
+                seen.update(model._base_manager.exclude(**{field.attname: None}).values_list(field.attname, flat=True))
+    assert seen == story
+
+
+def test_load_demo_plan_history_names_who_did_it():
+    planner, supervisor = User.objects.get(username="planner"), User.objects.get(username="supervisor")
+    for model in (ChangeSet, MaintenancePlan, PlanVersion, Activity, PlanInstance):
+        authors = set(model.history.values_list("history_user", flat=True))
+        assert authors <= {planner.pk, supervisor.pk}, model
