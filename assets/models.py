@@ -455,6 +455,16 @@ class EntityLinkMixin(models.Model):
             raise ValidationError(_("Choose exactly one of area, resource, container or material."))
 
 
+class CounterQuerySet(models.QuerySet["Counter"]):
+    def refresh_latest(self) -> int:
+        """Set each counter's latest value and time from its readings, in one UPDATE."""
+        latest = Reading.objects.filter(counter=models.OuterRef("pk")).order_by("-taken_at")
+        return self.update(
+            last_value=models.Subquery(latest.values("value")[:1]),
+            last_read_at=models.Subquery(latest.values("taken_at")[:1]),
+        )
+
+
 class Counter(EntityLinkMixin):
     """A meter on an entity: operating hours, starts, km, m³ pumped."""
 
@@ -462,7 +472,14 @@ class Counter(EntityLinkMixin):
     kind = models.CharField(_("kind"), max_length=12, choices=CounterKind.choices, default=CounterKind.CUMULATIVE)
     unit = models.CharField(_("unit"), max_length=20, help_text=_("e.g. h, cycles, km, m³, °C"))
     description = models.TextField(_("description"), blank=True)
-    history = HistoricalRecords()
+    # The latest reading, kept by the reading service so schedule ticks compare counters in SQL.
+    last_value = models.DecimalField(
+        _("latest value"), max_digits=18, decimal_places=4, null=True, blank=True, editable=False
+    )
+    last_read_at = models.DateTimeField(_("latest reading at"), null=True, blank=True, editable=False)
+    history = HistoricalRecords(excluded_fields=["last_value", "last_read_at"])
+
+    objects = CounterQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("counter")

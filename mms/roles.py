@@ -38,6 +38,13 @@ MASTER_APPS = ("assets", "people", "inventory", "plans", "orders")
 Grant = tuple[str, str, tuple[str, ...]]
 ROLE_PERMISSIONS: dict[str, list[Grant]] = {
     TECHNICIAN: [
+        ("orders", "workorder", ("add", "view")),
+        ("orders", "labourentry", ("add", "change", "view")),
+        ("orders", "checklistanswer", ("add", "change", "view")),
+        ("orders", "datavalue", ("add", "change", "view")),
+        ("orders", "usedpart", ("add", "view")),
+        ("orders", "comment", ("add", "view")),
+        ("plans", "activity", VIEW),
         ("assets", "area", VIEW),
         ("assets", "resource", VIEW),
         ("assets", "container", VIEW),
@@ -51,6 +58,8 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
     SUPERVISOR: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
         ("plans", "changeset", ("approve", "view")),
+        ("orders", "*", ("add", "change", "view")),
+        ("orders", "workorder", ("add", "change", "view", "supervise")),
         ("assets", "resource", ("change", "view")),
         ("assets", "container", ("change", "view")),
         ("assets", "reading", ("add", "change", "view")),
@@ -74,6 +83,8 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("inventory", "*", ALL),
     ],
     REQUESTER: [
+        ("orders", "workorder", ("add", "view")),
+        ("orders", "comment", ("add", "view")),
         ("assets", "area", VIEW),
         ("assets", "resource", VIEW),
         ("assets", "container", VIEW),
@@ -83,6 +94,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         *[(app, "*", ALL) for app in MASTER_APPS],
         ("plans", "changeset", ("submit", "approve")),
         ("plans", "planversion", ("make_effective",)),
+        ("orders", "workorder", ("supervise",)),
         ("auth", "user", ALL),
         ("auth", "group", VIEW),
         ("mms", "heartbeat", VIEW),
@@ -90,6 +102,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
     ],
     INTEGRATOR: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
+        ("orders", "workorder", ("add", "view")),
         ("assets", "reading", ("add", "view")),
         ("assets", "resource", ("add", "change", "view")),
         ("assets", "counter", ("add", "change", "view")),

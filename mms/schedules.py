@@ -10,6 +10,8 @@ from typing import Any
 
 PERIODIC_TASKS: list[dict[str, Any]] = [
     {"name": "System heartbeat", "task": "mms.heartbeat", "every_seconds": 30},
+    {"name": "Work orders: generate", "task": "orders.generate", "every_seconds": 60},
+    {"name": "Work orders: advance schedule states", "task": "orders.advance_schedule", "every_seconds": 60},
 ]
 
 

@@ -224,6 +224,13 @@ HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 180)
 IMPLICIT_CHANGE_SETS = env_bool("IMPLICIT_CHANGE_SETS", False)
 # Whoever submitted a change set may not approve it too.
 CHANGE_SET_FOUR_EYES = env_bool("CHANGE_SET_FOUR_EYES", True)
+# Scheduler actions (notify, webhook, hold, ...): attempts before giving up, first retry delay, and who
+# hears of an action that failed for good (default: the ADMINS).
+MAINTENANCE_ACTION_RETRY_COUNT = env_int("MAINTENANCE_ACTION_RETRY_COUNT", 3)
+MAINTENANCE_ACTION_RETRY_BASE_SECONDS = env_int("MAINTENANCE_ACTION_RETRY_BASE_SECONDS", 30)
+MAINTENANCE_ERROR_DISTRIBUTION_LIST = env_list(
+    "MAINTENANCE_ERROR_DISTRIBUTION_LIST", [address for _name, address in ADMINS]
+)
 
 # --- REST framework ----------------------------------------------------------------------------
 REST_FRAMEWORK = {

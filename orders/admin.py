@@ -1,1 +1,192 @@
-"""Admin of the orders app."""
+"""Admin of work orders: states are read-only; transitions run as admin actions through the services."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from assets.errors import ActionForbidden, ActionNotAllowed
+from orders import services
+from orders.models import (
+    ActionLog,
+    Assignment,
+    ChecklistAnswer,
+    Comment,
+    DataValue,
+    LabourEntry,
+    OrderNumberSequence,
+    PlannedPart,
+    SchedulerRun,
+    UsedPart,
+    WorkOrder,
+)
+
+
+class ReadOnlyInline(admin.TabularInline):
+    """Work is recorded on the order screens; the admin shows it."""
+
+    extra = 0
+    can_delete = False
+
+    def get_readonly_fields(self, request: Any, obj: Any = None) -> Any:
+        return self.fields
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class AssignmentInline(ReadOnlyInline):
+    model = Assignment
+    fields = ("employee", "assigned_by", "assigned_at")
+    raw_id_fields = ("employee", "assigned_by")
+
+
+class ChecklistAnswerInline(ReadOnlyInline):
+    model = ChecklistAnswer
+    fields = ("item", "done", "passed", "number", "text", "within_limits", "note", "answered_by")
+    raw_id_fields = ("answered_by",)
+
+
+class DataValueInline(ReadOnlyInline):
+    model = DataValue
+    fields = ("parameter", "value", "evaluation", "recorded_by", "recorded_at")
+    raw_id_fields = ("recorded_by",)
+
+
+class LabourInline(ReadOnlyInline):
+    model = LabourEntry
+    fields = ("employee", "started_at", "stopped_at", "hours", "cost", "currency")
+    raw_id_fields = ("employee",)
+
+
+class PlannedPartInline(ReadOnlyInline):
+    model = PlannedPart
+    fields = ("part", "quantity")
+
+
+class UsedPartInline(ReadOnlyInline):
+    model = UsedPart
+    fields = ("part", "quantity", "unit_cost", "currency", "recorded_by")
+    raw_id_fields = ("recorded_by",)
+
+
+class CommentInline(ReadOnlyInline):
+    model = Comment
+    fields = ("author", "text", "created_at")
+    raw_id_fields = ("author",)
+
+
+class ActionLogInline(ReadOnlyInline):
+    model = ActionLog
+    fields = ("transition", "kind", "status", "attempts", "last_error", "finished_at")
+
+
+def _service_action(
+    name: str, label: Any, call: Callable[[WorkOrder, Any], Any]
+) -> Callable[[Any, HttpRequest, QuerySet[WorkOrder]], None]:
+    def action(modeladmin: Any, request: HttpRequest, queryset: QuerySet[WorkOrder]) -> None:
+        for order in queryset:
+            try:
+                call(order, request.user)
+            except (ActionNotAllowed, ActionForbidden) as error:
+                modeladmin.message_user(request, f"{order.number}: {error.message}", level=messages.ERROR)
+            else:
+                modeladmin.message_user(request, f"{order.number}: {label}")
+
+    action.__name__ = name
+    return admin.action(description=label)(action)
+
+
+@admin.register(WorkOrder)
+class WorkOrderAdmin(SimpleHistoryAdmin):
+    """Orders come from the scheduler and the request screens; here administrators follow and move them."""
+
+    list_display = (
+        "number",
+        "title",
+        "kind",
+        "execution_state",
+        "schedule_state",
+        "priority",
+        "site",
+        "due_at",
+        "closed_on_time",
+    )
+    list_filter = ("execution_state", "schedule_state", "kind", "priority", "site")
+    list_select_related = ("site",)
+    search_fields = ("number", "title", "description", "resource__tag", "container__tag")
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in WorkOrder._meta.fields]
+    inlines = (
+        AssignmentInline,
+        ChecklistAnswerInline,
+        DataValueInline,
+        LabourInline,
+        PlannedPartInline,
+        UsedPartInline,
+        CommentInline,
+        ActionLogInline,
+    )
+    actions = [
+        _service_action("approve", _("Approve"), lambda order, user: services.order_approve(order=order, user=user)),
+        _service_action("release", _("Release"), lambda order, user: services.order_release(order=order, user=user)),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[WorkOrder]:
+        return super().get_queryset(request).visible_to(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ActionLog)
+class ActionLogAdmin(admin.ModelAdmin):
+    list_display = ("order", "transition", "kind", "status", "attempts", "created_at", "finished_at")
+    list_filter = ("status", "kind", "transition")
+    list_select_related = ("order",)
+    search_fields = ("order__number", "last_error")
+    raw_id_fields = ("order",)
+    readonly_fields = (
+        "order",
+        "kind",
+        "transition",
+        "settings",
+        "attempts",
+        "status",
+        "last_error",
+        "created_at",
+        "finished_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(SchedulerRun)
+class SchedulerRunAdmin(admin.ModelAdmin):
+    list_display = ("name", "last_started_at", "last_finished_at", "last_count")
+    readonly_fields = ("name", "last_started_at", "last_finished_at", "last_count")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(OrderNumberSequence)
+class OrderNumberSequenceAdmin(admin.ModelAdmin):
+    list_display = ("prefix", "last")
+    readonly_fields = ("prefix", "last")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -1,1 +1,765 @@
-"""Models of the orders app arrive with their own issue."""
+"""What is being done: work orders, plan-driven or corrective, with their two state machines.
+
+The execution state follows the work (requested -> approved -> released -> in progress -> waiting for
+acceptance -> closed, or one of the other closed states). The schedule state follows the calendar and
+the counters (before early due -> early due -> due -> late due) and freezes once the order is closed.
+Both are protected FSM fields: only transitions change them, and only services call transitions.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from simple_history.models import HistoricalRecords
+
+from assets.models import Area, Container, Counter, EntityLinkMixin, Material, Resource, exactly_one_entity
+from inventory.models import Part
+from people.models import Employee
+from plans.models import (
+    ActionKind,
+    Activity,
+    ChecklistItem,
+    DataParameter,
+    FSMHistoryBase,
+    PlanInstance,
+    Priority,
+    ScheduleTransition,
+)
+
+
+class ExecutionState(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    APPROVED = "approved", _("Approved")
+    RELEASED = "released", _("Released")
+    IN_PROGRESS = "in_progress", _("In progress")
+    WAITING_FOR_ACCEPTANCE = "waiting_for_acceptance", _("Waiting for acceptance")
+    CLOSED = "closed", _("Closed")
+    REWORKED = "reworked", _("Reworked")
+    SKIPPED = "skipped", _("Skipped")
+    REJECTED = "rejected", _("Rejected")
+    CLOSED_AS_JOINED = "closed_as_joined", _("Closed as joined")
+    CANCELED = "canceled", _("Canceled")
+
+
+CLOSED_STATES = (
+    ExecutionState.CLOSED,
+    ExecutionState.REWORKED,
+    ExecutionState.SKIPPED,
+    ExecutionState.REJECTED,
+    ExecutionState.CLOSED_AS_JOINED,
+    ExecutionState.CANCELED,
+)
+OPEN_STATES = tuple(state for state in ExecutionState if state not in CLOSED_STATES)
+
+
+class ScheduleState(models.TextChoices):
+    BEFORE_EARLY_DUE = "before_early_due", _("Before early due")
+    EARLY_DUE = "early_due", _("Early due")
+    DUE = "due", _("Due")
+    LATE_DUE = "late_due", _("Late due")
+
+
+# The order in which schedule states follow each other; the scheduler only ever moves forward.
+SCHEDULE_ORDER = [state.value for state in ScheduleState]
+
+
+class OrderKind(models.TextChoices):
+    PLANNED = "planned", _("Planned (from a plan)")
+    CORRECTIVE = "corrective", _("Corrective (breakdown or request)")
+    REWORK = "rework", _("Rework")
+
+
+class WorkOrderQuerySet(models.QuerySet["WorkOrder"]):
+    def open(self) -> WorkOrderQuerySet:
+        return self.filter(execution_state__in=OPEN_STATES)
+
+    def closed(self) -> WorkOrderQuerySet:
+        return self.filter(execution_state__in=CLOSED_STATES)
+
+    def late(self) -> WorkOrderQuerySet:
+        return self.open().filter(schedule_state=ScheduleState.LATE_DUE)
+
+    def in_sites(self, site_ids: list[int] | None) -> WorkOrderQuerySet:
+        return self if site_ids is None else self.filter(site_id__in=site_ids)
+
+    def visible_to(self, user: Any) -> WorkOrderQuerySet:
+        """Orders of the sites the user belongs to (every site for Administrators and Integrators)."""
+        from people.scoping import visible_site_ids
+
+        return self.in_sites(visible_site_ids(user))
+
+    def for_entity(self, entity: Area | Resource | Container | Material) -> WorkOrderQuerySet:
+        field = type(entity)._meta.model_name
+        return self.filter(**{f"{field}_id": entity.pk})
+
+
+class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
+    """A work order on one entity: from a plan's activity (planned), a breakdown report (corrective) or a
+    rework of another order.
+
+    Planned orders are unique per (plan instance, activity code, sequence), so the scheduler can never
+    create the same occurrence twice, even with two beats running.
+    """
+
+    # Orders outlive nothing they point at: assets are retired, not deleted, while orders reference them.
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    resource = models.ForeignKey(
+        Resource, verbose_name=_("resource"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    container = models.ForeignKey(
+        Container, verbose_name=_("container"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    material = models.ForeignKey(
+        Material, verbose_name=_("material"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    site = models.ForeignKey(
+        Area,
+        verbose_name=_("site"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        help_text=_("The entity's site, kept for scoping and time zones."),
+    )
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=10, choices=OrderKind.choices, default=OrderKind.CORRECTIVE)
+    plan_instance = models.ForeignKey(
+        PlanInstance,
+        verbose_name=_("plan instance"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+    )
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+    )
+    activity_code = models.SlugField(_("activity code"), max_length=30, blank=True, editable=False)
+    sequence = models.PositiveIntegerField(_("occurrence"), null=True, blank=True)
+
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.NORMAL)
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("requested by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    execution_state = FSMField(
+        _("execution state"),
+        max_length=24,
+        choices=ExecutionState.choices,
+        default=ExecutionState.REQUESTED,
+        protected=True,
+    )
+    schedule_state = FSMField(
+        _("schedule state"),
+        max_length=16,
+        choices=ScheduleState.choices,
+        default=ScheduleState.BEFORE_EARLY_DUE,
+        protected=True,
+    )
+
+    early_due_at = models.DateTimeField(_("early due at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    late_due_at = models.DateTimeField(_("late due at"), null=True, blank=True)
+    counter = models.ForeignKey(
+        Counter, verbose_name=_("counter"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    early_due_value = models.DecimalField(
+        _("early due at counter"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+    due_value = models.DecimalField(_("due at counter"), max_digits=18, decimal_places=4, null=True, blank=True)
+    late_due_value = models.DecimalField(
+        _("late due at counter"), max_digits=18, decimal_places=4, null=True, blank=True
+    )
+
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    completed_at = models.DateTimeField(_("completed at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_on_time = models.BooleanField(_("closed on time"), null=True, blank=True)
+    state_reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was skipped, rejected or canceled."))
+
+    rework_of = models.ForeignKey(
+        "self", verbose_name=_("rework of"), null=True, blank=True, on_delete=models.PROTECT, related_name="reworks"
+    )
+    joined_into = models.ForeignKey(
+        "self", verbose_name=_("joined into"), null=True, blank=True, on_delete=models.PROTECT, related_name="joined"
+    )
+
+    # Electronic signature of the acceptance (21 CFR Part 11 style: who, when, what it means).
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("signed by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    signature_meaning = models.CharField(_("meaning of the signature"), max_length=200, blank=True)
+
+    history = HistoricalRecords(bases=[FSMHistoryBase])
+
+    objects = WorkOrderQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("work order")
+        verbose_name_plural = _("work orders")
+        ordering = ["-created_at", "-id"]
+        permissions = [("supervise_workorder", _("Can approve, release and accept corrective work orders"))]
+        constraints = [
+            exactly_one_entity("workorder"),
+            models.UniqueConstraint(
+                fields=["plan_instance", "activity_code", "sequence"],
+                condition=Q(plan_instance__isnull=False),
+                name="workorder_one_per_occurrence",
+                violation_error_message=_("This occurrence of the activity already has an order."),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(kind=OrderKind.PLANNED)
+                    & Q(plan_instance__isnull=False)
+                    & Q(activity__isnull=False)
+                    & Q(sequence__gte=1)
+                )
+                | (~Q(kind=OrderKind.PLANNED) & Q(plan_instance__isnull=True) & Q(sequence__isnull=True)),
+                name="workorder_planned_has_occurrence",
+            ),
+            models.CheckConstraint(
+                condition=Q(execution_state__in=ExecutionState.values), name="workorder_execution_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(schedule_state__in=ScheduleState.values), name="workorder_schedule_valid"
+            ),
+            models.CheckConstraint(condition=Q(priority__in=Priority.values), name="workorder_priority_valid"),
+            models.CheckConstraint(
+                condition=Q(early_due_at__isnull=True) | Q(due_at__isnull=True) | Q(early_due_at__lte=F("due_at")),
+                name="workorder_early_before_due",
+            ),
+            models.CheckConstraint(
+                condition=Q(late_due_at__isnull=True) | Q(due_at__isnull=True) | Q(due_at__lte=F("late_due_at")),
+                name="workorder_due_before_late",
+            ),
+            models.CheckConstraint(
+                condition=Q(early_due_value__isnull=True)
+                | Q(due_value__isnull=True)
+                | Q(early_due_value__lte=F("due_value")),
+                name="workorder_early_value_before_due",
+            ),
+            models.CheckConstraint(
+                condition=Q(late_due_value__isnull=True)
+                | Q(due_value__isnull=True)
+                | Q(due_value__lte=F("late_due_value")),
+                name="workorder_due_value_before_late",
+            ),
+            models.CheckConstraint(
+                condition=Q(due_value__isnull=True) | Q(counter__isnull=False), name="workorder_due_value_has_counter"
+            ),
+            models.CheckConstraint(
+                condition=~Q(execution_state__in=CLOSED_STATES) | Q(closed_at__isnull=False),
+                name="workorder_closed_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(execution_state__in=[ExecutionState.SKIPPED, ExecutionState.REJECTED])
+                | ~Q(state_reason=""),
+                name="workorder_skip_reject_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(execution_state=ExecutionState.CLOSED_AS_JOINED) | Q(joined_into__isnull=False),
+                name="workorder_joined_has_target",
+            ),
+            models.CheckConstraint(condition=~Q(joined_into=F("pk")), name="workorder_not_joined_into_itself"),
+        ]
+        indexes = [
+            models.Index(fields=["execution_state", "schedule_state"], name="workorder_states"),
+            models.Index(fields=["site", "execution_state"], name="workorder_site_state"),
+            models.Index(fields=["due_at"], name="workorder_due_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.execution_state in OPEN_STATES
+
+    @property
+    def is_closed(self) -> bool:
+        return self.execution_state in CLOSED_STATES
+
+    # --- Conditions (no side effects) ---------------------------------------------------------
+    def has_reason(self: Any) -> bool:
+        return bool(self.state_reason.strip())
+
+    def checklist_and_data_complete(self: Any) -> bool:
+        return not self.missing_for_completion()
+
+    def missing_for_completion(self) -> list[str]:
+        """Required checklist items without an answer and required data parameters without a value."""
+        missing: list[str] = []
+        if self.activity is None:
+            return missing
+        answered = {a.item_id for a in self.checklist_answers.all() if a.is_answered}
+        missing += [
+            str(item.text) for item in self.activity.checklist_items.all() if item.required and item.pk not in answered
+        ]
+        collected = {v.parameter_id for v in self.data_values.all()}
+        missing += [str(p.name) for p in self.activity.data_parameters.all() if p.required and p.pk not in collected]
+        return missing
+
+    # --- Execution transitions (services call these; they check who may) ----------------------
+    @transition(field=execution_state, source=ExecutionState.REQUESTED, target=ExecutionState.APPROVED)
+    def approve(self) -> None:
+        """The owner role agrees the work should be done."""
+
+    @transition(field=execution_state, source=ExecutionState.APPROVED, target=ExecutionState.RELEASED)
+    def release(self) -> None:
+        """Ready to be worked on: parts reserved, people may begin."""
+
+    @transition(field=execution_state, source=ExecutionState.RELEASED, target=ExecutionState.IN_PROGRESS)
+    def begin(self) -> None:
+        """A qualified technician starts the work."""
+        self.started_at = timezone.now()
+
+    @transition(
+        field=execution_state,
+        source=ExecutionState.IN_PROGRESS,
+        target=ExecutionState.WAITING_FOR_ACCEPTANCE,
+        conditions=[checklist_and_data_complete],
+    )
+    def complete(self) -> None:
+        """The work is done; checklist and data collection are complete."""
+        self.completed_at = timezone.now()
+
+    @transition(field=execution_state, source=ExecutionState.WAITING_FOR_ACCEPTANCE, target=ExecutionState.CLOSED)
+    def accept(self) -> None:
+        """The owner role accepts the work; the order is closed."""
+        self.accepted_at = self.accepted_at or timezone.now()
+        self._close()
+
+    @transition(field=execution_state, source=ExecutionState.WAITING_FOR_ACCEPTANCE, target=ExecutionState.REWORKED)
+    def rework(self) -> None:
+        """Not accepted: closed as reworked (the service opens the linked rework order)."""
+        self._close()
+
+    @transition(
+        field=execution_state,
+        source=[ExecutionState.REQUESTED, ExecutionState.APPROVED, ExecutionState.RELEASED],
+        target=ExecutionState.SKIPPED,
+        conditions=[has_reason],
+    )
+    def skip(self) -> None:
+        """This occurrence will not be done (reason required)."""
+        self._close()
+
+    @transition(
+        field=execution_state, source=ExecutionState.REQUESTED, target=ExecutionState.REJECTED, conditions=[has_reason]
+    )
+    def reject(self) -> None:
+        """The request is refused (reason required)."""
+        self._close()
+
+    @transition(field=execution_state, source=ExecutionState.REQUESTED, target=ExecutionState.CLOSED_AS_JOINED)
+    def join(self) -> None:
+        """A duplicate: closed into another open order on the same entity (``joined_into``)."""
+        self._close()
+
+    @transition(field=execution_state, source=ExecutionState.REQUESTED, target=ExecutionState.CANCELED)
+    def cancel(self) -> None:
+        """Withdrawn by the owner role or the requester."""
+        self._close()
+
+    def _close(self) -> None:
+        self.closed_at = timezone.now()
+        deadline = self.late_due_at
+        self.closed_on_time = None if deadline is None else self.closed_at <= deadline
+        if self.schedule_state == ScheduleState.LATE_DUE:
+            self.closed_on_time = False
+
+    # --- Schedule transitions (forward only; frozen once closed) ------------------------------
+    def still_open(self: Any) -> bool:
+        return self.is_open
+
+    @transition(
+        field=schedule_state,
+        source=ScheduleState.BEFORE_EARLY_DUE,
+        target=ScheduleState.EARLY_DUE,
+        conditions=[still_open],
+    )
+    def reach_early_due(self) -> None:
+        """The early window opened."""
+
+    @transition(
+        field=schedule_state,
+        source=[ScheduleState.BEFORE_EARLY_DUE, ScheduleState.EARLY_DUE],
+        target=ScheduleState.DUE,
+        conditions=[still_open],
+    )
+    def reach_due(self) -> None:
+        """The due point passed."""
+
+    @transition(
+        field=schedule_state,
+        source=[ScheduleState.BEFORE_EARLY_DUE, ScheduleState.EARLY_DUE, ScheduleState.DUE],
+        target=ScheduleState.LATE_DUE,
+        conditions=[still_open],
+    )
+    def reach_late_due(self) -> None:
+        """The late tolerance is used up."""
+
+    def clean(self) -> None:
+        super().clean()
+        self.clean_entity()
+        if self.joined_into_id and self.joined_into_id == self.pk:
+            raise ValidationError({"joined_into": _("An order cannot be joined into itself.")})
+
+
+class Assignment(models.Model):
+    """An employee assigned to work on an order."""
+
+    order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="assignments"
+    )
+    employee = models.ForeignKey(
+        Employee, verbose_name=_("employee"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assigned by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [models.UniqueConstraint(fields=["order", "employee"], name="assignment_once_per_employee")]
+
+    def __str__(self) -> str:
+        return f"{self.employee} → {self.order.number}"
+
+
+class LabourEntry(models.Model):
+    """Time an employee spent on an order, with the cost at the rate of that day."""
+
+    order = models.ForeignKey(WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="labour")
+    employee = models.ForeignKey(Employee, verbose_name=_("employee"), on_delete=models.PROTECT, related_name="labour")
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    stopped_at = models.DateTimeField(_("stopped at"), null=True, blank=True)
+    hours = models.DecimalField(
+        _("hours"), max_digits=7, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal(0))]
+    )
+    hourly_rate = models.DecimalField(
+        _("hourly rate"), max_digits=10, decimal_places=2, default=Decimal(0), editable=False
+    )
+    currency = models.CharField(_("currency"), max_length=3, default="USD", editable=False)
+    cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=Decimal(0), editable=False)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("labour entry")
+        verbose_name_plural = _("labour")
+        ordering = ["order", "started_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(stopped_at__isnull=True) | Q(started_at__isnull=False), name="labour_stop_needs_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(stopped_at__isnull=True) | Q(stopped_at__gte=F("started_at")),
+                name="labour_stop_after_start",
+            ),
+            models.CheckConstraint(
+                condition=Q(hours__isnull=False) | Q(started_at__isnull=False), name="labour_hours_or_start"
+            ),
+            models.CheckConstraint(condition=Q(hours__isnull=True) | Q(hours__gte=0), name="labour_hours_not_negative"),
+            models.UniqueConstraint(
+                fields=["employee"],
+                condition=Q(started_at__isnull=False, stopped_at__isnull=True, hours__isnull=True),
+                name="labour_one_running_clock_per_employee",
+                violation_error_message=_("This employee's clock is already running on another order."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee} {self.hours or '…'} h on {self.order.number}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.started_at and self.stopped_at and self.stopped_at < self.started_at:
+            raise ValidationError({"stopped_at": _("The stop time must be after the start time.")})
+        if self.hours is None and self.started_at is None:
+            raise ValidationError({"hours": _("Give the hours worked, or start the clock.")})
+
+
+class ChecklistAnswer(models.Model):
+    """The answer to one checklist item of the order's activity."""
+
+    order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="checklist_answers"
+    )
+    item = models.ForeignKey(ChecklistItem, verbose_name=_("item"), on_delete=models.PROTECT, related_name="+")
+    done = models.BooleanField(_("done"), null=True, blank=True)
+    passed = models.BooleanField(_("passed"), null=True, blank=True)
+    number = models.DecimalField(_("value"), max_digits=14, decimal_places=4, null=True, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    photo = models.ImageField(_("photo"), upload_to="checklists/%Y/%m/", blank=True)
+    within_limits = models.BooleanField(_("within limits"), null=True, blank=True, editable=False)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("answered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("checklist answer")
+        verbose_name_plural = _("checklist answers")
+        ordering = ["order", "item__position"]
+        constraints = [models.UniqueConstraint(fields=["order", "item"], name="checklistanswer_one_per_item")]
+
+    def __str__(self) -> str:
+        return f"{self.item.text}: {self.display_value}"
+
+    @property
+    def is_answered(self) -> bool:
+        return any(
+            (
+                self.done is True,
+                self.passed is not None,
+                self.number is not None,
+                bool(self.text.strip()),
+                bool(self.photo),
+            )
+        )
+
+    @property
+    def display_value(self) -> str:
+        if self.passed is not None:
+            return str(_("pass") if self.passed else _("fail"))
+        if self.number is not None:
+            return f"{self.number} {self.item.unit}".strip()
+        if self.done is not None:
+            return str(_("done") if self.done else _("not done"))
+        return self.text or ("📷" if self.photo else "—")
+
+
+class DataValue(models.Model):
+    """A value collected for a data parameter, evaluated against its limit set when recorded."""
+
+    class Evaluation(models.TextChoices):
+        IN = "in", _("Within limits")
+        WARNING = "warning", _("Warning")
+        ACTION = "action", _("Action needed")
+
+    order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="data_values"
+    )
+    parameter = models.ForeignKey(
+        DataParameter, verbose_name=_("parameter"), on_delete=models.PROTECT, related_name="+"
+    )
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=4)
+    evaluation = models.CharField(_("evaluation"), max_length=8, choices=Evaluation.choices, editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("data value")
+        verbose_name_plural = _("data values")
+        ordering = ["order", "parameter__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "parameter"], name="datavalue_one_per_parameter"),
+            models.CheckConstraint(
+                condition=Q(evaluation__in=["in", "warning", "action"]), name="datavalue_evaluation_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.parameter.name} = {self.value} {self.parameter.unit}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.evaluation = self.parameter.evaluate(self.value)
+        super().save(*args, **kwargs)
+
+
+class PlannedPart(models.Model):
+    """A part the order expects to use, copied from the activity's bill of parts when the order is made."""
+
+    order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="planned_parts"
+    )
+    part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+
+    class Meta:
+        verbose_name = _("planned part")
+        verbose_name_plural = _("planned parts")
+        constraints = [
+            models.UniqueConstraint(fields=["order", "part"], name="plannedpart_once_per_order"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="plannedpart_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} {self.part.unit} {self.part.part_number}"
+
+
+class UsedPart(models.Model):
+    """A part consumed by the order, with its cost at the time."""
+
+    order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="used_parts"
+    )
+    part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=4, default=Decimal(0), editable=False)
+    currency = models.CharField(_("currency"), max_length=3, default="USD", editable=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("used part")
+        verbose_name_plural = _("used parts")
+        ordering = ["order", "recorded_at"]
+        constraints = [models.CheckConstraint(condition=Q(quantity__gt=0), name="usedpart_quantity_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} {self.part.unit} {self.part.part_number}"
+
+
+class Comment(models.Model):
+    """A remark on an order by anyone who can see it."""
+
+    order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["order", "created_at"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="comment_not_empty")]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ActionLogStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    RETRYING = "retrying", _("Failed, will retry")
+    FAILED = "failed", _("Failed")
+
+
+class ActionLog(models.Model):
+    """One activity action fired by a schedule transition of an order, and how each attempt went."""
+
+    order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="action_log"
+    )
+    kind = models.CharField(_("action"), max_length=16, choices=ActionKind.choices)
+    transition = models.CharField(_("transition"), max_length=10, choices=ScheduleTransition.choices)
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionLogStatus.choices, default=ActionLogStatus.QUEUED
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("action log entry")
+        verbose_name_plural = _("action log")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "transition", "kind"], name="actionlog_once_per_transition"),
+            models.CheckConstraint(condition=Q(status__in=ActionLogStatus.values), name="actionlog_status_valid"),
+        ]
+        indexes = [models.Index(fields=["status"], name="actionlog_status")]
+
+    def __str__(self) -> str:
+        return f"{self.order.number} {self.get_kind_display()} ({self.get_status_display()})"
+
+
+class OrderNumberSequence(models.Model):
+    """The last order number handed out; rows are locked to hand out ranges (one per prefix)."""
+
+    prefix = models.CharField(_("prefix"), max_length=10, unique=True)
+    last = models.PositiveBigIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("order number sequence")
+        verbose_name_plural = _("order number sequences")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}{self.last}"
+
+
+class SchedulerRun(models.Model):
+    """One row per scheduler job: locked while the job runs (so two beats never run it at once) and a
+    record of its last run for administrators."""
+
+    name = models.CharField(_("job"), max_length=50, unique=True)
+    last_started_at = models.DateTimeField(_("last started at"), null=True, blank=True)
+    last_finished_at = models.DateTimeField(_("last finished at"), null=True, blank=True)
+    last_count = models.PositiveIntegerField(_("rows changed by the last run"), default=0)
+
+    class Meta:
+        verbose_name = _("scheduler run")
+        verbose_name_plural = _("scheduler runs")
+
+    def __str__(self) -> str:
+        return self.name

@@ -24,3 +24,20 @@ def visible_site_ids(user: Any) -> list[int] | None:
         result = list(Employee.sites.through.objects.filter(employee__user=user).values_list("area_id", flat=True))
     user._mms_site_ids = result
     return result
+
+
+def user_group_ids(user: Any) -> frozenset[int]:
+    """Ids of the user's groups (roles), cached on the user object per request."""
+    if not getattr(user, "is_authenticated", False):
+        return frozenset()
+    if not hasattr(user, "_mms_group_ids"):
+        user._mms_group_ids = frozenset(user.groups.values_list("id", flat=True))
+    cached: frozenset[int] = user._mms_group_ids
+    return cached
+
+
+def is_administrator(user: Any) -> bool:
+    """Superusers and members of the Administrator role act as every role."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.is_superuser or user.groups.filter(name="Administrator").exists())

@@ -1,0 +1,374 @@
+"""The scheduler: creates planned work orders and moves their schedule state forward.
+
+``generate`` and ``advance_schedule`` take "now" as an argument (tests simulate time; tasks pass the
+clock) and are idempotent: each runs under a row lock of its ``SchedulerRun`` so two beats never run
+the same job at once, and a unique constraint on (plan instance, activity code, sequence) makes a
+duplicate order impossible even if they did.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, F, Max, Q
+from django.utils import timezone
+
+from assets.models import Area, Counter, CounterKind, Reading
+from orders.models import (
+    CLOSED_STATES,
+    OPEN_STATES,
+    OrderKind,
+    PlannedPart,
+    SchedulerRun,
+    ScheduleState,
+    WorkOrder,
+)
+from plans.models import Activity, PlanInstance, ScheduleNextMode, TimeUnit, TriggerKind
+
+TIME_TRIGGERS = (TriggerKind.TIME, TriggerKind.TIME_AND_USAGE)
+USAGE_TRIGGERS = (TriggerKind.USAGE, TriggerKind.TIME_AND_USAGE)
+
+
+# --- Due-point arithmetic ----------------------------------------------------------------------
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` plus whole months, clamped to the month's last day (31 Jan + 1 month = 28/29 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def add_days_units(day: datetime.date, amount: int, unit: str) -> datetime.date:
+    if unit == TimeUnit.DAYS:
+        return day + datetime.timedelta(days=amount)
+    if unit == TimeUnit.WEEKS:
+        return day + datetime.timedelta(weeks=amount)
+    if unit == TimeUnit.MONTHS:
+        return add_months(day, amount)
+    if unit == TimeUnit.YEARS:
+        return add_months(day, 12 * amount)
+    raise ValueError(f"not a day-based unit: {unit}")
+
+
+def local_midnight(day: datetime.date, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time.min, tzinfo=tz)
+
+
+@dataclass(frozen=True)
+class TimePoints:
+    early: datetime.datetime
+    due: datetime.datetime
+    late: datetime.datetime
+
+
+def time_points(activity: Activity, base: datetime.datetime, steps: int, tz: zoneinfo.ZoneInfo) -> TimePoints:
+    """Early-due, due and late-due times ``steps`` intervals after ``base``.
+
+    Day-based intervals fall at local midnight of the site's time zone; hour intervals count hours.
+    """
+    interval, unit = activity.time_interval or 0, activity.time_unit
+    early_window, late_tolerance = activity.time_early_window, activity.time_late_tolerance
+    if unit == TimeUnit.HOURS:
+        due = base + datetime.timedelta(hours=interval * steps)
+        return TimePoints(
+            due - datetime.timedelta(hours=early_window), due, due + datetime.timedelta(hours=late_tolerance)
+        )
+    base_day = base.astimezone(tz).date()
+    due_day = add_days_units(base_day, interval * steps, unit)
+    return TimePoints(
+        local_midnight(add_days_units(due_day, -early_window, unit), tz),
+        local_midnight(due_day, tz),
+        local_midnight(add_days_units(due_day, late_tolerance, unit), tz),
+    )
+
+
+@dataclass(frozen=True)
+class UsagePoints:
+    early: Decimal
+    due: Decimal
+    late: Decimal
+
+
+def usage_points(activity: Activity, base: Decimal, steps: int) -> UsagePoints:
+    due = base + (activity.usage_interval or Decimal(0)) * steps
+    return UsagePoints(due - activity.usage_early_window, due, due + activity.usage_late_tolerance)
+
+
+# --- generate ----------------------------------------------------------------------------------
+@dataclass
+class OccurrenceStats:
+    max_sequence: int = 0
+    open_count: int = 0
+    last_closed_at: datetime.datetime | None = None
+
+
+def _lock_job(name: str, now: datetime.datetime) -> SchedulerRun:
+    SchedulerRun.objects.get_or_create(name=name)
+    run = SchedulerRun.objects.select_for_update().get(name=name)
+    run.last_started_at = now
+    return run
+
+
+def _finish_job(run: SchedulerRun, count: int) -> None:
+    run.last_finished_at, run.last_count = timezone.now(), count
+    run.save(update_fields=["last_started_at", "last_finished_at", "last_count"])
+
+
+def _site_time_zone(instance: PlanInstance) -> zoneinfo.ZoneInfo:
+    """The time zone of the site the instance's entity is in (due dates fall at its local midnight)."""
+    area: Area | None = instance.area
+    if area is None:
+        entity = instance.resource or instance.container or instance.material
+        area = entity.area if entity is not None else None
+    site = (area.site or area) if area is not None else None
+    return zoneinfo.ZoneInfo((site.time_zone if site is not None else "") or settings.TIME_ZONE)
+
+
+def _counter_value_at(counter_id: int, moment: datetime.datetime) -> Decimal | None:
+    reading = Reading.objects.filter(counter_id=counter_id, taken_at__lte=moment).order_by("-taken_at").first()
+    return reading.value if reading else None
+
+
+def generate(now: datetime.datetime | None = None, instance_ids: list[int] | None = None) -> list[WorkOrder]:
+    """Create the planned orders that are due to exist; return them.
+
+    Fixed time activities keep ``instances_to_schedule`` open orders ahead. Floating activities get
+    their next order once the previous one is closed, due an interval after its closing. Usage activities
+    get an order once the counter reaches the early-due point; time-and-usage activities are due at
+    whichever of the two points comes first.
+    """
+    from orders.services import allocate_order_numbers, apply_automatic_steps
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        run = _lock_job("generate", now)
+        query = (
+            PlanInstance.objects.active()
+            .filter(plan__effective_version__isnull=False)
+            .select_related(
+                "plan__effective_version",
+                "area__site",
+                "resource__area__site",
+                "container__area__site",
+                "material__area__site",
+            )
+        )
+        if instance_ids is not None:
+            query = query.filter(pk__in=instance_ids)
+        instances = list(query)
+        version_ids = {i.plan.effective_version_id for i in instances}
+        activities: dict[int | None, list[Activity]] = defaultdict(list)
+        for activity in Activity.objects.filter(version_id__in=version_ids).exclude(trigger=TriggerKind.AD_HOC):
+            activities[activity.version_id].append(activity)
+        stats: dict[tuple[int, str], OccurrenceStats] = defaultdict(OccurrenceStats)
+        for row in (
+            WorkOrder.objects.filter(kind=OrderKind.PLANNED, plan_instance__in=[i.pk for i in instances])
+            .values("plan_instance_id", "activity_code")
+            .annotate(
+                max_sequence=Max("sequence"),
+                open_count=Count("id", filter=Q(execution_state__in=OPEN_STATES)),
+                last_closed_at=Max("closed_at", filter=Q(execution_state__in=CLOSED_STATES)),
+            )
+        ):
+            stats[(row["plan_instance_id"], row["activity_code"])] = OccurrenceStats(
+                row["max_sequence"] or 0, row["open_count"], row["last_closed_at"]
+            )
+        counters = _counters_for(instances, activities)
+
+        new_orders: list[WorkOrder] = []
+        for instance in instances:
+            tz = _site_time_zone(instance)
+            start = local_midnight(instance.start_date, tz)
+            for activity in activities[instance.plan.effective_version_id]:
+                counter = counters.get((instance.pk, activity.counter_name)) if activity.watches_counter else None
+                if activity.watches_counter and counter is None:
+                    continue  # plan_apply refuses this; an entity whose counter was deleted since gets nothing
+                new_orders += _occurrences_due(
+                    instance, activity, stats[(instance.pk, activity.code)], start, tz, counter, now
+                )
+
+        numbers = allocate_order_numbers(len(new_orders))
+        for order, number in zip(new_orders, numbers, strict=True):
+            order.number = number
+        created = WorkOrder.objects.bulk_create(new_orders)
+        WorkOrder.history.bulk_history_create(created, default_change_reason="generated", default_date=now)
+        PlannedPart.objects.bulk_create(
+            [
+                PlannedPart(order=order, part_id=line.part_id, quantity=line.quantity)
+                for order in created
+                for line in (order.activity.parts.all() if order.activity else [])
+            ]
+        )
+        for order in created:
+            activity = order.activity
+            if activity is not None and (activity.auto_approve or activity.auto_release):
+                apply_automatic_steps(order)
+        _finish_job(run, len(created))
+    return created
+
+
+def _counters_for(
+    instances: list[PlanInstance], activities: dict[int | None, list[Activity]]
+) -> dict[tuple[int, str], Counter]:
+    """The counter each usage activity watches on each instance's entity, by (instance id, counter name)."""
+    wanted: dict[tuple[str, int], list[PlanInstance]] = defaultdict(list)
+    names: set[str] = set()
+    for instance in instances:
+        watched = [a.counter_name for a in activities[instance.plan.effective_version_id] if a.watches_counter]
+        if watched:
+            names.update(watched)
+            field = next(f for f in ("area", "resource", "container", "material") if getattr(instance, f"{f}_id"))
+            wanted[(field, getattr(instance, f"{field}_id"))].append(instance)
+    if not wanted:
+        return {}
+    condition = Q()
+    for field in ("area", "resource", "container", "material"):
+        ids = [entity_id for f, entity_id in wanted if f == field]
+        if ids:
+            condition |= Q(**{f"{field}_id__in": ids})
+    result: dict[tuple[int, str], Counter] = {}
+    for counter in Counter.objects.filter(condition, name__in=names, kind=CounterKind.CUMULATIVE):
+        field = next(f for f in ("area", "resource", "container", "material") if getattr(counter, f"{f}_id"))
+        for instance in wanted[(field, getattr(counter, f"{field}_id"))]:
+            result[(instance.pk, counter.name)] = counter
+    return result
+
+
+def _new_order(
+    instance: PlanInstance,
+    activity: Activity,
+    sequence: int,
+    times: TimePoints | None,
+    usage: UsagePoints | None,
+    counter: Counter | None,
+) -> WorkOrder:
+    entity_field = next(f for f in ("area", "resource", "container", "material") if getattr(instance, f"{f}_id"))
+    entity = getattr(instance, entity_field)
+    area = entity if entity_field == "area" else entity.area
+    return WorkOrder(
+        kind=OrderKind.PLANNED,
+        plan_instance=instance,
+        activity=activity,
+        activity_code=activity.code,
+        sequence=sequence,
+        site_id=area.site_id or area.pk,
+        title=activity.name,
+        description=activity.instructions,
+        priority=activity.priority,
+        early_due_at=times.early if times else None,
+        due_at=times.due if times else None,
+        late_due_at=times.late if times else None,
+        counter=counter if usage else None,
+        early_due_value=usage.early if usage else None,
+        due_value=usage.due if usage else None,
+        late_due_value=usage.late if usage else None,
+        **{f"{entity_field}_id": entity.pk},
+    )
+
+
+def _occurrences_due(
+    instance: PlanInstance,
+    activity: Activity,
+    stats: OccurrenceStats,
+    start: datetime.datetime,
+    tz: zoneinfo.ZoneInfo,
+    counter: Counter | None,
+    now: datetime.datetime,
+) -> list[WorkOrder]:
+    """The orders of one activity on one instance that should be created now."""
+    uses_time = activity.trigger in TIME_TRIGGERS
+    uses_counter = activity.trigger in USAGE_TRIGGERS
+    fixed = activity.schedule_next_mode == ScheduleNextMode.FIXED
+    wanted_open = activity.instances_to_schedule if (fixed and activity.trigger == TriggerKind.TIME) else 1
+    if stats.open_count >= wanted_open:
+        return []
+    if not fixed and stats.max_sequence and stats.last_closed_at is None:
+        return []  # floating: the previous order is still open (counted above) or never closed
+    start_value = Decimal(0)
+    if uses_counter and counter is not None:
+        start_value = _counter_value_at(counter.pk, start) or Decimal(0)
+    orders = []
+    sequence = stats.max_sequence
+    for _ in range(wanted_open - stats.open_count):
+        sequence += 1
+        times = usage = None
+        if fixed:
+            if uses_time:
+                times = time_points(activity, start, sequence, tz)
+            if uses_counter:
+                usage = usage_points(activity, start_value, sequence)
+        else:
+            previous_close = stats.last_closed_at if stats.max_sequence else None
+            if uses_time:
+                times = time_points(activity, previous_close or start, 1, tz)
+            if uses_counter and counter is not None:
+                base = start_value
+                if previous_close is not None:
+                    base = _counter_value_at(counter.pk, previous_close) or start_value
+                usage = usage_points(activity, base, 1)
+        # Usage-only orders appear when the counter reaches their early-due point.
+        if activity.trigger == TriggerKind.USAGE and (
+            counter is None or counter.last_value is None or usage is None or counter.last_value < usage.early
+        ):
+            break
+        orders.append(_new_order(instance, activity, sequence, times, usage, counter))
+    return orders
+
+
+# --- advance_schedule --------------------------------------------------------------------------
+SCHEDULE_STEPS = [
+    # (target state, states it may come from, time field, counter field)
+    (ScheduleState.EARLY_DUE, [ScheduleState.BEFORE_EARLY_DUE], "early_due_at", "early_due_value"),
+    (ScheduleState.DUE, [ScheduleState.BEFORE_EARLY_DUE, ScheduleState.EARLY_DUE], "due_at", "due_value"),
+    (
+        ScheduleState.LATE_DUE,
+        [ScheduleState.BEFORE_EARLY_DUE, ScheduleState.EARLY_DUE, ScheduleState.DUE],
+        "late_due_at",
+        "late_due_value",
+    ),
+]
+CHUNK = 5000
+
+
+def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] | None = None) -> dict[str, list[int]]:
+    """Move open orders forward to the schedule states their time or counter has reached.
+
+    Set-based: per state one SELECT of the ids and one UPDATE per chunk, history rows in bulk, and the
+    activity's actions for that transition queued once per changed order. Closed orders never move.
+    Returns the changed order ids by state reached.
+    """
+    from orders.actions import queue_actions
+
+    now = now or timezone.now()
+    changed: dict[str, list[int]] = {}
+    with transaction.atomic():
+        run = _lock_job("advance_schedule", now)
+        total = 0
+        for target, sources, time_field, value_field in SCHEDULE_STEPS:
+            reached = Q(**{f"{time_field}__lte": now}) | Q(
+                **{f"{value_field}__isnull": False, "counter__last_value__gte": F(value_field)}
+            )
+            candidates = WorkOrder.objects.filter(reached, execution_state__in=OPEN_STATES, schedule_state__in=sources)
+            if order_ids is not None:
+                candidates = candidates.filter(pk__in=order_ids)
+            ids = list(candidates.values_list("id", flat=True))
+            for first in range(0, len(ids), CHUNK):
+                chunk = ids[first : first + CHUNK]
+                WorkOrder.objects.filter(pk__in=chunk).update(schedule_state=target)
+                WorkOrder.history.bulk_history_create(
+                    list(WorkOrder.objects.filter(pk__in=chunk)),
+                    update=True,
+                    default_change_reason=f"schedule: {target}",
+                    default_date=now,
+                )
+            queue_actions(ids, target)
+            changed[target] = ids
+            total += len(ids)
+        _finish_job(run, total)
+    return changed

@@ -1,0 +1,482 @@
+"""Business actions on work orders: one service per transition, called by screens, API, admin and tasks.
+
+Who may do what:
+- the *owner role* of the order's plan instance approves, releases, accepts, sends back for rework,
+  skips, rejects and joins (for orders without a plan instance: users with ``orders.supervise_workorder``);
+- the *executing role* of the activity begins and completes (without an activity: Technicians), and
+  must hold every certification the activity requires, valid on the day;
+- the owner role or the *requester* cancels.
+Administrators act as every role. Everyone acts only on orders of the sites they belong to.
+Each service raises ``ActionNotAllowed`` (not possible now, with the reason) or ``ActionForbidden``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from assets.errors import ActionForbidden, ActionNotAllowed
+from assets.models import Area, Container, Counter, Material, Reading, ReadingSource, Resource
+from orders.models import (
+    OPEN_STATES,
+    ExecutionState,
+    OrderKind,
+    OrderNumberSequence,
+    PlannedPart,
+    WorkOrder,
+)
+from people.models import Employee, EmployeeCertification
+from people.scoping import is_administrator, user_group_ids, visible_site_ids
+from plans.models import PlanInstance, Priority
+from plans.services import ENTITY_FIELD_BY_MODEL
+
+TECHNICIAN_ROLE = "Technician"
+ORDER_NUMBER_PREFIX = "WO-"
+Entity = Area | Resource | Container | Material
+
+
+# --- Numbers -----------------------------------------------------------------------------------
+def allocate_order_numbers(count: int, prefix: str = ORDER_NUMBER_PREFIX) -> list[str]:
+    """Hand out ``count`` consecutive order numbers; concurrent callers get disjoint ranges."""
+    if count <= 0:
+        return []
+    with transaction.atomic():
+        OrderNumberSequence.objects.get_or_create(prefix=prefix)
+        # The row lock makes two callers (two workers generating at once) take turns.
+        sequence = OrderNumberSequence.objects.select_for_update().get(prefix=prefix)
+        first = sequence.last + 1
+        OrderNumberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + count)
+    return [f"{prefix}{n:06d}" for n in range(first, first + count)]
+
+
+# --- Who may act -------------------------------------------------------------------------------
+def can_see(user: Any, order: WorkOrder) -> bool:
+    site_ids = visible_site_ids(user)
+    return site_ids is None or order.site_id in site_ids
+
+
+def is_owner(user: Any, order: WorkOrder) -> bool:
+    """The user holds the order's owner role (or supervises corrective work, or is an administrator)."""
+    if is_administrator(user):
+        return True
+    if order.plan_instance is not None:
+        return order.plan_instance.owner_role_id in user_group_ids(user)
+    return bool(user.has_perm("orders.supervise_workorder"))
+
+
+def is_executor(user: Any, order: WorkOrder) -> bool:
+    """The user holds the activity's executing role (Technician for work without an activity)."""
+    if is_administrator(user):
+        return True
+    if order.activity is not None:
+        return order.activity.executing_role_id in user_group_ids(user)
+    return bool(user.groups.filter(name=TECHNICIAN_ROLE).exists())
+
+
+def _check_visible(user: Any, order: WorkOrder) -> None:
+    if not can_see(user, order):
+        # Same answer as a missing order: ids of other sites reveal nothing.
+        raise ActionForbidden(_("You do not have access to this work order."))
+
+
+def _lock(order: WorkOrder) -> WorkOrder:
+    """Re-read the order under a row lock: two people acting on it at once act one after the other."""
+    return WorkOrder.objects.select_for_update().select_related("plan_instance", "activity").get(pk=order.pk)
+
+
+def _transition(order: WorkOrder, name: str) -> None:
+    method = getattr(order, name)
+    if not can_proceed(method):
+        raise ActionNotAllowed(
+            _("A work order that is %(state)s cannot be %(action)s.")
+            % {"state": order.get_execution_state_display().lower(), "action": TRANSITION_PARTICIPLES.get(name, name)}
+        )
+    method()
+
+
+TRANSITION_PARTICIPLES = {
+    "approve": _("approved"),
+    "release": _("released"),
+    "begin": _("started"),
+    "complete": _("completed"),
+    "accept": _("accepted"),
+    "rework": _("sent back for rework"),
+    "skip": _("skipped"),
+    "reject": _("rejected"),
+    "join": _("joined"),
+    "cancel": _("canceled"),
+}
+
+
+def _save(order: WorkOrder, user: Any, reason: str = "") -> WorkOrder:
+    """Save after a transition; history records who and why. Closing releases what the order held."""
+    order._change_reason = reason[:100] if reason else None  # type: ignore[attr-defined]
+    order._history_user = user if getattr(user, "is_authenticated", False) else None  # type: ignore[attr-defined]
+    order.save()
+    if order.is_closed:
+        _after_close(order)
+    return order
+
+
+def _after_close(order: WorkOrder) -> None:
+    from orders.actions import release_hold
+
+    release_hold(order)
+    if order.plan_instance_id is not None:
+        # Floating activities get their next order as soon as this one is closed.
+        from orders.tasks import generate
+
+        instance_id = order.plan_instance_id
+        transaction.on_commit(lambda: generate.delay(instance_ids=[instance_id]))
+
+
+# --- Creating orders ---------------------------------------------------------------------------
+def entity_site(entity: Entity) -> Area:
+    area = entity if isinstance(entity, Area) else entity.area
+    site = area.site if area.site_id else area
+    assert site is not None
+    return site
+
+
+@transaction.atomic
+def order_request_corrective(
+    *,
+    entity: Entity,
+    user: Any,
+    title: str,
+    description: str = "",
+    priority: int = Priority.HIGH,
+    due_at: datetime.datetime | None = None,
+) -> WorkOrder:
+    """Report a breakdown or request work on an entity; the order starts as requested."""
+    if not getattr(user, "is_authenticated", False) or not user_group_ids(user):
+        raise ActionForbidden(_("Only users with a role can report work."))
+    site = entity_site(entity)
+    site_ids = visible_site_ids(user)
+    if site_ids is not None and site.pk not in site_ids:
+        raise ActionForbidden(_("You do not have access to this asset."))
+    if not title.strip():
+        raise ActionNotAllowed(_("Give the request a title."))
+    if priority not in Priority.values:
+        raise ActionNotAllowed(_("Choose a valid priority."))
+    if due_at is not None and due_at < timezone.now() - datetime.timedelta(days=1):
+        raise ActionNotAllowed(_("The due time cannot be in the past."))
+    order = WorkOrder(
+        number=allocate_order_numbers(1)[0],
+        kind=OrderKind.CORRECTIVE,
+        site=site,
+        title=title.strip(),
+        description=description,
+        priority=priority,
+        requester=user,
+        due_at=due_at,
+        late_due_at=due_at,
+        **{ENTITY_FIELD_BY_MODEL[type(entity)]: entity},
+    )
+    order.full_clean(exclude=["execution_state", "schedule_state", "site", "number"])
+    return _save(order, user, "requested")
+
+
+def copy_planned_parts(order: WorkOrder) -> None:
+    """The activity's bill of parts becomes the order's planned parts."""
+    if order.activity is None:
+        return
+    PlannedPart.objects.bulk_create(
+        [PlannedPart(order=order, part_id=line.part_id, quantity=line.quantity) for line in order.activity.parts.all()]
+    )
+
+
+def apply_automatic_steps(order: WorkOrder, user: Any = None) -> WorkOrder:
+    """Run the activity's auto-approve and auto-release on a just-requested order."""
+    activity = order.activity
+    if activity is None:
+        return order
+    if activity.auto_approve and order.execution_state == ExecutionState.REQUESTED:
+        order.approve()
+        _save(order, user, "auto-approve")
+    if activity.auto_release and order.execution_state == ExecutionState.APPROVED:
+        order.release()
+        _save(order, user, "auto-release")
+    return order
+
+
+# --- Owner-role transitions --------------------------------------------------------------------
+def _owner_action(order: WorkOrder, user: Any, name: str) -> WorkOrder:
+    order = _lock(order)
+    _check_visible(user, order)
+    if not is_owner(user, order):
+        raise ActionForbidden(
+            _("Only the owner role of this work order may do that (%(role)s).")
+            % {"role": order.plan_instance.owner_role.name if order.plan_instance is not None else _("a supervisor")}
+        )
+    _transition(order, name)
+    return order
+
+
+@transaction.atomic
+def order_approve(*, order: WorkOrder, user: Any) -> WorkOrder:
+    """Agree that the requested work should be done (then auto-release if the activity says so)."""
+    order = _owner_action(order, user, "approve")
+    _save(order, user, "approve")
+    if order.activity is not None and order.activity.auto_release:
+        order.release()
+        _save(order, user, "auto-release")
+    return order
+
+
+@transaction.atomic
+def order_release(*, order: WorkOrder, user: Any) -> WorkOrder:
+    """Make approved work ready to begin."""
+    order = _owner_action(order, user, "release")
+    return _save(order, user, "release")
+
+
+@transaction.atomic
+def order_accept(*, order: WorkOrder, user: Any, password: str | None = None, meaning: str = "") -> WorkOrder:
+    """Accept completed work and close the order; an electronic signature where the activity asks.
+
+    The signature is the user's password entered again and a stated meaning, kept with the order.
+    """
+    order = _owner_action(order, user, "accept")
+    if order.activity is not None and order.activity.requires_signature:
+        if not password or not user.check_password(password):
+            raise ActionNotAllowed(_("Acceptance needs your signature: enter your password again."))
+        if not meaning.strip():
+            raise ActionNotAllowed(_("State what your signature means (e.g. “Work verified and accepted”)."))
+        order.signed_by, order.signed_at, order.signature_meaning = user, timezone.now(), meaning.strip()[:200]
+    return _save(order, user, "accept")
+
+
+@transaction.atomic
+def order_rework(*, order: WorkOrder, user: Any, reason: str) -> WorkOrder:
+    """Send completed work back: this order closes as reworked and a linked rework order opens."""
+    if not reason.strip():
+        raise ActionNotAllowed(_("Say what must be reworked."))
+    order = _owner_action(order, user, "rework")
+    order.state_reason = reason.strip()
+    _save(order, user, "rework")
+    fields = {field: getattr(order, field) for field in ENTITY_FIELD_BY_MODEL.values()}
+    rework = WorkOrder(
+        number=allocate_order_numbers(1)[0],
+        kind=OrderKind.REWORK,
+        site_id=order.site_id,
+        activity=order.activity,
+        activity_code=order.activity_code,
+        title=_("Rework: %(title)s") % {"title": order.title},
+        description=reason.strip(),
+        priority=order.priority,
+        requester=user,
+        rework_of=order,
+        due_at=order.due_at,
+        late_due_at=order.late_due_at,
+        **fields,
+    )
+    _save(rework, user, "rework requested")
+    copy_planned_parts(rework)
+    return rework
+
+
+def _with_reason(order: WorkOrder, user: Any, name: str, reason: str, missing: str) -> WorkOrder:
+    if not reason.strip():
+        raise ActionNotAllowed(missing)
+    order = _lock(order)
+    order.state_reason = reason.strip()
+    _check_visible(user, order)
+    if not is_owner(user, order):
+        raise ActionForbidden(_("Only the owner role of this work order may do that."))
+    _transition(order, name)
+    return _save(order, user, f"{name}: {reason.strip()}")
+
+
+@transaction.atomic
+def order_skip(*, order: WorkOrder, user: Any, reason: str) -> WorkOrder:
+    """This occurrence will not be done (e.g. the asset is out of service); the reason is kept."""
+    return _with_reason(order, user, "skip", reason, _("Say why this work order is skipped."))
+
+
+@transaction.atomic
+def order_reject(*, order: WorkOrder, user: Any, reason: str) -> WorkOrder:
+    """Refuse a request; the reason is kept."""
+    return _with_reason(order, user, "reject", reason, _("Say why this request is rejected."))
+
+
+@transaction.atomic
+def order_join(*, order: WorkOrder, into: WorkOrder, user: Any) -> WorkOrder:
+    """Close a duplicate request into another open order on the same entity."""
+    order = _owner_action(order, user, "join")
+    target = WorkOrder.objects.select_for_update().get(pk=into.pk)
+    if target.pk == order.pk:
+        raise ActionNotAllowed(_("A work order cannot be joined into itself."))
+    if target.execution_state not in OPEN_STATES:
+        raise ActionNotAllowed(_("%(target)s is closed; join into an open work order.") % {"target": target.number})
+    if order.entity != target.entity:
+        raise ActionNotAllowed(
+            _("%(target)s is on %(entity)s, not on the same entity.")
+            % {"target": target.number, "entity": target.entity}
+        )
+    _check_visible(user, target)
+    order.joined_into = target
+    return _save(order, user, f"joined into {target.number}")
+
+
+@transaction.atomic
+def order_cancel(*, order: WorkOrder, user: Any, reason: str = "") -> WorkOrder:
+    """Withdraw a request (its owner role or the person who requested it)."""
+    order = _lock(order)
+    _check_visible(user, order)
+    if not (is_owner(user, order) or (order.requester_id is not None and order.requester_id == user.pk)):
+        raise ActionForbidden(_("Only the owner role or the requester may cancel this work order."))
+    order.state_reason = reason.strip()
+    _transition(order, "cancel")
+    return _save(order, user, f"cancel: {reason.strip()}" if reason.strip() else "cancel")
+
+
+# --- Executing-role transitions ----------------------------------------------------------------
+def missing_certifications(order: WorkOrder, user: Any, day: datetime.date | None = None) -> list[str]:
+    """Why the user may not begin for lack of certifications (empty when they may), in words."""
+    if order.activity is None:
+        return []
+    required = [req.certification for req in order.activity.personnel.all() if req.certification is not None]
+    if not required:
+        return []
+    employee = Employee.objects.filter(user=user).first()
+    if employee is None:
+        return [_("no employee record is linked to your user")]
+    day = day or timezone.localdate()
+    problems = []
+    for certification in required:
+        held = list(
+            EmployeeCertification.objects.filter(employee=employee, certification=certification).order_by("-valid_from")
+        )
+        if any(c.is_valid_on(day) for c in held):
+            continue
+        if held and held[0].valid_to is not None and held[0].valid_to < day:
+            problems.append(
+                _("certification %(name)s expired on %(date)s")
+                % {"name": certification.name, "date": held[0].valid_to.isoformat()}
+            )
+        elif held and held[0].valid_from > day:
+            problems.append(
+                _("certification %(name)s is valid only from %(date)s")
+                % {"name": certification.name, "date": held[0].valid_from.isoformat()}
+            )
+        else:
+            problems.append(_("certification %(name)s is required") % {"name": certification.name})
+    return problems
+
+
+def begin_refusal(order: WorkOrder, user: Any) -> str | None:
+    """The reason the user may not begin this order now, or None (screens show it beside the button)."""
+    if not can_see(user, order):
+        return str(_("You do not have access to this work order."))
+    if order.execution_state != ExecutionState.RELEASED:
+        return str(
+            _("Work can begin once the order is released (it is %(state)s).")
+            % {"state": order.get_execution_state_display().lower()}
+        )
+    if not is_executor(user, order):
+        return str(
+            _("Only the role %(role)s may do this work.")
+            % {"role": order.activity.executing_role.name if order.activity is not None else TECHNICIAN_ROLE}
+        )
+    assignees = list(order.assignments.values_list("employee__user_id", flat=True))
+    if assignees and user.pk not in assignees and not is_administrator(user):
+        return str(_("This work order is assigned to someone else."))
+    problems = missing_certifications(order, user)
+    if problems:
+        return str(_("You cannot begin: %(problems)s.") % {"problems": "; ".join(problems)})
+    return None
+
+
+@transaction.atomic
+def order_begin(*, order: WorkOrder, user: Any) -> WorkOrder:
+    """A qualified member of the executing role starts the work."""
+    order = _lock(order)
+    refusal = begin_refusal(order, user)
+    if refusal:
+        if not can_see(user, order) or not is_executor(user, order):
+            raise ActionForbidden(refusal)
+        raise ActionNotAllowed(refusal)
+    _transition(order, "begin")
+    return _save(order, user, "begin")
+
+
+@transaction.atomic
+def order_complete(*, order: WorkOrder, user: Any) -> WorkOrder:
+    """The work is done: required checklist items answered and data collected (then auto-accept)."""
+    order = _lock(order)
+    _check_visible(user, order)
+    if not is_executor(user, order):
+        raise ActionForbidden(_("Only the executing role may complete this work order."))
+    if order.execution_state == ExecutionState.IN_PROGRESS:
+        missing = order.missing_for_completion()
+        if missing:
+            raise ActionNotAllowed(_("Still to answer before completing: %(items)s.") % {"items": "; ".join(missing)})
+    _transition(order, "complete")
+    _save(order, user, "complete")
+    if order.activity is not None and order.activity.auto_accept:
+        order.accept()
+        _save(order, user, "auto-accept")
+    return order
+
+
+# --- Readings ----------------------------------------------------------------------------------
+@transaction.atomic
+def reading_record(
+    *,
+    counter: Counter,
+    value: Decimal,
+    user: Any,
+    taken_at: datetime.datetime | None = None,
+    source: str = ReadingSource.MANUAL,
+    is_reset: bool = False,
+    note: str = "",
+    now: datetime.datetime | None = None,
+) -> Reading:
+    """Record a counter reading; usage orders of that counter move on and new ones appear at once."""
+    from orders import scheduler
+
+    counter = Counter.objects.select_for_update().get(pk=counter.pk)
+    entity = counter.entity
+    site_ids = visible_site_ids(user)
+    if user is not None and site_ids is not None and entity is not None and entity_site(entity).pk not in site_ids:
+        raise ActionForbidden(_("You do not have access to this counter."))
+    reading = Reading(
+        counter=counter,
+        value=value,
+        taken_at=taken_at or timezone.now(),
+        source=source,
+        is_reset=is_reset,
+        note=note,
+        entered_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    try:
+        reading.full_clean()
+    except ValidationError as error:
+        raise ActionNotAllowed(" ".join(error.messages)) from error
+    reading.save()
+    if counter.last_read_at is None or reading.taken_at >= counter.last_read_at:
+        Counter.objects.filter(pk=counter.pk).update(last_value=reading.value, last_read_at=reading.taken_at)
+    instance_ids = list(
+        PlanInstance.objects.active()
+        .filter(**{f"{_entity_field(counter)}_id": getattr(counter, f"{_entity_field(counter)}_id")})
+        .values_list("id", flat=True)
+    )
+    if instance_ids:
+        scheduler.generate(now=now, instance_ids=instance_ids)
+    open_ids = list(WorkOrder.objects.open().filter(counter=counter).values_list("id", flat=True))
+    if open_ids:
+        scheduler.advance_schedule(now=now, order_ids=open_ids)
+    return reading
+
+
+def _entity_field(counter: Counter) -> str:
+    return next(field for field in ENTITY_FIELD_BY_MODEL.values() if getattr(counter, f"{field}_id"))
