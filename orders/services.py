@@ -89,7 +89,9 @@ def _check_visible(user: Any, order: WorkOrder) -> None:
 
 def _lock(order: WorkOrder) -> WorkOrder:
     """Re-read the order under a row lock: two people acting on it at once act one after the other."""
-    return WorkOrder.objects.select_for_update().select_related("plan_instance", "activity").get(pk=order.pk)
+    return (
+        WorkOrder.objects.select_for_update(of=("self",)).select_related("plan_instance", "activity").get(pk=order.pk)
+    )
 
 
 def _transition(order: WorkOrder, name: str) -> None:
