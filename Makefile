@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint format migrate demo check-deploy clean help
+.PHONY: run test lint format bench clean help
 
 help:
 	@echo "make run    - install, migrate, load demo data, serve on http://127.0.0.1:8000 with Celery worker and beat"
@@ -41,3 +41,6 @@ format: $(STAMP)
 
 clean:
 	rm -rf var/broker var/celerybeat-schedule
+
+bench: $(STAMP)
+	DJANGO_SETTINGS_MODULE=mms.settings_test $(BIN)/python manage.py bench

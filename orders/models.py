@@ -289,6 +289,21 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
             models.CheckConstraint(condition=~Q(joined_into=F("pk")), name="workorder_not_joined_into_itself"),
         ]
         indexes = [
+            # The scheduler's tick looks only at open orders, by state and point: partial indexes keep it
+            # proportional to the orders that move, not to the whole table.
+            *[
+                models.Index(
+                    fields=["schedule_state", point],
+                    condition=Q(execution_state__in=OPEN_STATES),
+                    name=f"workorder_open_{point}"[:30],
+                )
+                for point in ("early_due_at", "due_at", "late_due_at")
+            ],
+            models.Index(
+                fields=["counter"],
+                condition=Q(execution_state__in=OPEN_STATES, counter__isnull=False),
+                name="workorder_open_counter",
+            ),
             models.Index(fields=["execution_state", "schedule_state"], name="workorder_states"),
             models.Index(fields=["site", "execution_state"], name="workorder_site_state"),
             models.Index(fields=["due_at"], name="workorder_due_at"),

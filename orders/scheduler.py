@@ -14,10 +14,11 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from assets.models import Area, Counter, CounterKind, Reading
@@ -30,7 +31,7 @@ from orders.models import (
     ScheduleState,
     WorkOrder,
 )
-from plans.models import Activity, PlanInstance, ScheduleNextMode, TimeUnit, TriggerKind
+from plans.models import Activity, BillOfPartsLine, PlanInstance, ScheduleNextMode, TimeUnit, TriggerKind
 
 TIME_TRIGGERS = (TriggerKind.TIME, TriggerKind.TIME_AND_USAGE)
 USAGE_TRIGGERS = (TriggerKind.USAGE, TriggerKind.TIME_AND_USAGE)
@@ -197,12 +198,15 @@ def generate(now: datetime.datetime | None = None, instance_ids: list[int] | Non
         for order, number in zip(new_orders, numbers, strict=True):
             order.number = number
         created = WorkOrder.objects.bulk_create(new_orders)
-        WorkOrder.history.bulk_history_create(created, default_change_reason="generated", default_date=now)
+        write_history([order.pk for order in created], "generated", now, history_type="+")
+        bill: dict[int, list[BillOfPartsLine]] = defaultdict(list)
+        for line in BillOfPartsLine.objects.filter(activity_id__in={o.activity_id for o in created}):
+            bill[line.activity_id].append(line)
         PlannedPart.objects.bulk_create(
             [
                 PlannedPart(order=order, part_id=line.part_id, quantity=line.quantity)
                 for order in created
-                for line in (order.activity.parts.all() if order.activity else [])
+                for line in bill[order.activity_id or 0]
             ]
         )
         for order in created:
@@ -333,41 +337,79 @@ SCHEDULE_STEPS = [
         "late_due_value",
     ),
 ]
-CHUNK = 5000
+CHUNK = 20000
+
+
+def _placeholders(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _move(
+    target: str, sources: list[str], reached_sql: str, params: list[Any], order_ids: list[int] | None
+) -> list[int]:
+    """One UPDATE ... RETURNING id: move the open orders in ``sources`` whose point is reached."""
+    table = WorkOrder._meta.db_table
+    open_states = [str(state) for state in OPEN_STATES]
+    sql = (
+        f"UPDATE {table} SET schedule_state = %s "
+        f"WHERE execution_state IN ({_placeholders(open_states)}) AND schedule_state IN ({_placeholders(sources)}) "
+        f"AND {reached_sql}"
+    )
+    all_params: list[Any] = [target, *open_states, *sources, *params]
+    if order_ids is not None:
+        if not order_ids:
+            return []
+        sql += f" AND id IN ({_placeholders(order_ids)})"
+        all_params += order_ids
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " RETURNING id", all_params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def write_history(ids: list[int], reason: str, now: datetime.datetime, history_type: str = "~") -> None:
+    """History rows for the moved orders, copied inside the database (INSERT ... SELECT)."""
+    history = WorkOrder.history.model
+    columns = [f.column for f in WorkOrder._meta.concrete_fields]
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    sql = (
+        f"INSERT INTO {history._meta.db_table} ({quoted}, history_date, history_change_reason, history_type, "
+        f"history_user_id) SELECT {quoted}, %s, %s, %s, NULL FROM {WorkOrder._meta.db_table} WHERE id IN "
+    )
+    with connection.cursor() as cursor:
+        for first in range(0, len(ids), CHUNK):
+            chunk = ids[first : first + CHUNK]
+            cursor.execute(sql + f"({_placeholders(chunk)})", [now, reason, history_type, *chunk])
 
 
 def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] | None = None) -> dict[str, list[int]]:
     """Move open orders forward to the schedule states their time or counter has reached.
 
-    Set-based: per state one SELECT of the ids and one UPDATE per chunk, history rows in bulk, and the
-    activity's actions for that transition queued once per changed order. Closed orders never move.
-    Returns the changed order ids by state reached.
+    Set-based: per state one UPDATE ... RETURNING for time points and one for counter points, history
+    rows copied in one INSERT ... SELECT, and the activity's actions for that transition queued once per
+    changed order. Closed orders never move. Returns the changed order ids by state reached.
     """
     from orders.actions import queue_actions
 
     now = now or timezone.now()
+    counter_table = Counter._meta.db_table
     changed: dict[str, list[int]] = {}
     with transaction.atomic():
         run = _lock_job("advance_schedule", now)
         total = 0
         for target, sources, time_field, value_field in SCHEDULE_STEPS:
-            reached = Q(**{f"{time_field}__lte": now}) | Q(
-                **{f"{value_field}__isnull": False, "counter__last_value__gte": F(value_field)}
+            ids = _move(target, [str(s) for s in sources], f"{time_field} <= %s", [now], order_ids)
+            ids += _move(
+                target,
+                [str(s) for s in sources],
+                f"{value_field} IS NOT NULL AND EXISTS (SELECT 1 FROM {counter_table} c "
+                f"WHERE c.id = counter_id AND c.last_value >= {value_field})",
+                [],
+                order_ids,
             )
-            candidates = WorkOrder.objects.filter(reached, execution_state__in=OPEN_STATES, schedule_state__in=sources)
-            if order_ids is not None:
-                candidates = candidates.filter(pk__in=order_ids)
-            ids = list(candidates.values_list("id", flat=True))
-            for first in range(0, len(ids), CHUNK):
-                chunk = ids[first : first + CHUNK]
-                WorkOrder.objects.filter(pk__in=chunk).update(schedule_state=target)
-                WorkOrder.history.bulk_history_create(
-                    list(WorkOrder.objects.filter(pk__in=chunk)),
-                    update=True,
-                    default_change_reason=f"schedule: {target}",
-                    default_date=now,
-                )
-            queue_actions(ids, target)
+            ids.sort()
+            if ids:
+                write_history(ids, f"schedule: {target}", now)
+                queue_actions(ids, target)
             changed[target] = ids
             total += len(ids)
         _finish_job(run, total)
