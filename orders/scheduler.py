@@ -340,7 +340,7 @@ SCHEDULE_STEPS = [
 CHUNK = 20000
 
 
-def _placeholders(values: list[Any]) -> str:
+def _sql_markers(values: list[Any]) -> str:
     return ", ".join(["%s"] * len(values))
 
 
@@ -352,14 +352,14 @@ def _move(
     open_states = [str(state) for state in OPEN_STATES]
     sql = (
         f"UPDATE {table} SET schedule_state = %s "
-        f"WHERE execution_state IN ({_placeholders(open_states)}) AND schedule_state IN ({_placeholders(sources)}) "
+        f"WHERE execution_state IN ({_sql_markers(open_states)}) AND schedule_state IN ({_sql_markers(sources)}) "
         f"AND {reached_sql}"
     )
     all_params: list[Any] = [target, *open_states, *sources, *params]
     if order_ids is not None:
         if not order_ids:
             return []
-        sql += f" AND id IN ({_placeholders(order_ids)})"
+        sql += f" AND id IN ({_sql_markers(order_ids)})"
         all_params += order_ids
     with connection.cursor() as cursor:
         cursor.execute(sql + " RETURNING id", all_params)
@@ -378,7 +378,7 @@ def write_history(ids: list[int], reason: str, now: datetime.datetime, history_t
     with connection.cursor() as cursor:
         for first in range(0, len(ids), CHUNK):
             chunk = ids[first : first + CHUNK]
-            cursor.execute(sql + f"({_placeholders(chunk)})", [now, reason, history_type, *chunk])
+            cursor.execute(sql + f"({_sql_markers(chunk)})", [now, reason, history_type, *chunk])
 
 
 def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] | None = None) -> dict[str, list[int]]:
