@@ -140,6 +140,7 @@ class Area(CoordinatesMixin):
     history = HistoricalRecords()
 
     objects = AreaQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("area")
@@ -194,12 +195,14 @@ class Area(CoordinatesMixin):
         new_site_id = int(new_path.strip("/").split("/")[0])
         if new_path != self.path or new_site_id != self.site_id:
             self.path, self.site_id = new_path, new_site_id
-            Area.objects.filter(pk=self.pk).update(path=new_path, site_id=new_site_id)
+            Area.objects.filter(pk=self.pk).update(path=new_path, site_id=new_site_id, updated_at=timezone.now())
             if old_path and old_path != new_path:
                 # Moved: descendants follow (rare, admin-only; a subtree is small).
                 for child in Area.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
                     child_path = new_path + child.path[len(old_path) :]
-                    Area.objects.filter(pk=child.pk).update(path=child_path, site_id=new_site_id)
+                    Area.objects.filter(pk=child.pk).update(
+                        path=child_path, site_id=new_site_id, updated_at=timezone.now()
+                    )
 
     @property
     def local_time_zone(self) -> zoneinfo.ZoneInfo:
@@ -286,6 +289,7 @@ class Resource(CoordinatesMixin):
     history = HistoricalRecords()
 
     objects = SiteScopedQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("resource")
@@ -340,6 +344,7 @@ class Container(models.Model):
     history = HistoricalRecords()
 
     objects = SiteScopedQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("container")
@@ -383,6 +388,7 @@ class Material(models.Model):
     history = HistoricalRecords()
 
     objects = SiteScopedQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("material")
@@ -459,9 +465,16 @@ class CounterQuerySet(models.QuerySet["Counter"]):
     def refresh_latest(self) -> int:
         """Set each counter's latest value and time from its readings, in one UPDATE."""
         latest = Reading.objects.filter(counter=models.OuterRef("pk")).order_by("-taken_at")
-        return self.update(
+        newest_at = models.Subquery(latest.values("taken_at")[:1])
+        # Only counters whose latest reading changed: an unchanged counter keeps its updated_at.
+        stale = self.filter(
+            (models.Q(last_read_at__isnull=True) & models.Exists(latest))
+            | ~models.Q(last_read_at=newest_at)
+        )
+        return stale.update(
             last_value=models.Subquery(latest.values("value")[:1]),
             last_read_at=models.Subquery(latest.values("taken_at")[:1]),
+            updated_at=timezone.now(),
         )
 
 
@@ -480,6 +493,7 @@ class Counter(EntityLinkMixin):
     history = HistoricalRecords(excluded_fields=["last_value", "last_read_at"])
 
     objects = CounterQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("counter")
@@ -541,6 +555,7 @@ class Reading(models.Model):
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("reading")
@@ -617,6 +632,7 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("attachment")

@@ -45,6 +45,7 @@ class Part(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="USD", validators=[CURRENCY_VALIDATOR])
     active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("part")
@@ -93,6 +94,7 @@ class Vendor(models.Model):
     active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("vendor")

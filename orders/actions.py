@@ -224,7 +224,7 @@ def hold_entity(entry: ActionLog) -> None:
 
 def raise_priority(entry: ActionLog) -> None:
     WorkOrder.objects.filter(pk=entry.order_id, priority__lt=entry.settings["priority"]).update(
-        priority=entry.settings["priority"]
+        priority=entry.settings["priority"], updated_at=timezone.now()
     )
 
 

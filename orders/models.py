@@ -219,6 +219,7 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
     history = HistoricalRecords(bases=[FSMHistoryBase])
 
     objects = WorkOrderQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("work order")
@@ -466,6 +467,7 @@ class Assignment(models.Model):
     )
     assigned_at = models.DateTimeField(_("assigned at"), default=timezone.now)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("assignment")
@@ -493,6 +495,7 @@ class LabourEntry(models.Model):
     cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=Decimal(0), editable=False)
     note = models.CharField(_("note"), max_length=300, blank=True)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("labour entry")
@@ -553,6 +556,7 @@ class ChecklistAnswer(models.Model):
     )
     answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("checklist answer")
@@ -612,6 +616,7 @@ class DataValue(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("data value")
@@ -642,6 +647,7 @@ class PlannedPart(models.Model):
     quantity = models.DecimalField(
         _("quantity"), max_digits=12, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
     )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("planned part")
@@ -677,6 +683,7 @@ class UsedPart(models.Model):
     )
     recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("used part")
@@ -699,6 +706,7 @@ class Comment(models.Model):
     )
     text = models.TextField(_("text"))
     created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("comment")
@@ -734,6 +742,7 @@ class ActionLog(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("queued at"), default=timezone.now)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("action log entry")

@@ -345,17 +345,22 @@ def _sql_markers(values: list[Any]) -> str:
 
 
 def _move(
-    target: str, sources: list[str], reached_sql: str, params: list[Any], order_ids: list[int] | None
+    target: str,
+    sources: list[str],
+    reached_sql: str,
+    params: list[Any],
+    order_ids: list[int] | None,
+    now: datetime.datetime,
 ) -> list[int]:
     """One UPDATE ... RETURNING id: move the open orders in ``sources`` whose point is reached."""
     table = WorkOrder._meta.db_table
     open_states = [str(state) for state in OPEN_STATES]
     sql = (
-        f"UPDATE {table} SET schedule_state = %s "
+        f"UPDATE {table} SET schedule_state = %s, updated_at = %s "
         f"WHERE execution_state IN ({_sql_markers(open_states)}) AND schedule_state IN ({_sql_markers(sources)}) "
         f"AND {reached_sql}"
     )
-    all_params: list[Any] = [target, *open_states, *sources, *params]
+    all_params: list[Any] = [target, now, *open_states, *sources, *params]
     if order_ids is not None:
         if not order_ids:
             return []
@@ -397,7 +402,7 @@ def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] 
         run = _lock_job("advance_schedule", now)
         total = 0
         for target, sources, time_field, value_field in SCHEDULE_STEPS:
-            ids = _move(target, [str(s) for s in sources], f"{time_field} <= %s", [now], order_ids)
+            ids = _move(target, [str(s) for s in sources], f"{time_field} <= %s", [now], order_ids, now)
             ids += _move(
                 target,
                 [str(s) for s in sources],
@@ -405,6 +410,7 @@ def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] 
                 f"WHERE c.id = counter_id AND c.last_value >= {value_field})",
                 [],
                 order_ids,
+                now,
             )
             ids.sort()
             if ids:

@@ -466,7 +466,9 @@ def reading_record(
         raise ActionNotAllowed(" ".join(error.messages)) from error
     reading.save()
     if counter.last_read_at is None or reading.taken_at >= counter.last_read_at:
-        Counter.objects.filter(pk=counter.pk).update(last_value=reading.value, last_read_at=reading.taken_at)
+        Counter.objects.filter(pk=counter.pk).update(
+            last_value=reading.value, last_read_at=reading.taken_at, updated_at=timezone.now()
+        )
     instance_ids = list(
         PlanInstance.objects.active()
         .filter(**{f"{_entity_field(counter)}_id": getattr(counter, f"{_entity_field(counter)}_id")})

@@ -62,6 +62,7 @@ class Employee(models.Model):
     history = HistoricalRecords(m2m_fields=[sites])
 
     objects = EmployeeQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("employee")
@@ -101,6 +102,7 @@ class Certification(models.Model):
     )
     description = models.TextField(_("description"), blank=True)
     history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("certification")
@@ -146,6 +148,7 @@ class EmployeeCertification(models.Model):
     history = HistoricalRecords()
 
     objects = EmployeeCertificationQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("employee certification")
@@ -200,6 +203,7 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     objects = NotificationQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("notification")

@@ -88,6 +88,7 @@ class ChangeSet(ConcurrentTransitionMixin, models.Model):
     decided_at = models.DateTimeField(_("approved or rejected at"), null=True, blank=True)
     decision_note = models.TextField(_("reason / comment"), blank=True)
     history = HistoricalRecords(bases=[FSMHistoryBase])
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("change set")
@@ -181,6 +182,7 @@ class MaintenancePlan(models.Model):
     history = HistoricalRecords()
 
     objects = MaintenancePlanQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("maintenance plan")
@@ -236,6 +238,7 @@ class PlanVersion(ConcurrentTransitionMixin, models.Model):
     history = HistoricalRecords(bases=[FSMHistoryBase])
 
     objects = PlanVersionQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("plan version")
@@ -300,6 +303,7 @@ class VersionedContent(models.Model):
 
     # Attribute path from the row to its version: "version" or "activity.version".
     version_path = "activity.version"
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         abstract = True
@@ -879,6 +883,7 @@ class PlanInstance(EntityLinkMixin):
     history = HistoricalRecords()
 
     objects = PlanInstanceQuerySet.as_manager()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
     class Meta:
         verbose_name = _("plan instance")
