@@ -468,8 +468,7 @@ class CounterQuerySet(models.QuerySet["Counter"]):
         newest_at = models.Subquery(latest.values("taken_at")[:1])
         # Only counters whose latest reading changed: an unchanged counter keeps its updated_at.
         stale = self.filter(
-            (models.Q(last_read_at__isnull=True) & models.Exists(latest))
-            | ~models.Q(last_read_at=newest_at)
+            (models.Q(last_read_at__isnull=True) & models.Exists(latest)) | ~models.Q(last_read_at=newest_at)
         )
         return stale.update(
             last_value=models.Subquery(latest.values("value")[:1]),

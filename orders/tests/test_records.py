@@ -62,7 +62,8 @@ def test_checklist_and_data_then_complete(order, tech):
 
     records.checklist_answer(order=order, item=check, user=tech, done=True)
     answer = records.checklist_answer(order=order, item=pressure, user=tech, number="7,5")
-    assert answer.number == Decimal("7.5") and answer.within_limits is False
+    assert answer.number == Decimal("7.5")
+    assert answer.within_limits is False
     answer = records.checklist_answer(order=order, item=pressure, user=tech, number="4")
     assert answer.within_limits is True
     assert order.checklist_answers.count() == 2  # answering again corrects, it does not add
@@ -70,7 +71,8 @@ def test_checklist_and_data_then_complete(order, tech):
     value = records.data_value_record(order=order, parameter=parameter, value="65", user=tech)
     assert value.evaluation == "warning"
     value = records.data_value_record(order=order, parameter=parameter, value=Decimal(90), user=tech)
-    assert value.evaluation == "action" and order.data_values.count() == 1
+    assert value.evaluation == "action"
+    assert order.data_values.count() == 1
 
     services.order_complete(order=order, user=tech)
     order.refresh_from_db()
@@ -142,10 +144,13 @@ def test_labour_clock_and_hours_with_cost(order, tech, resource, sup):
     with pytest.raises(ActionNotAllowed, match="not running"):
         records.labour_stop(order=other, user=tech)
     entry = records.labour_stop(order=order, user=tech, now=start + datetime.timedelta(minutes=90))
-    assert entry.hours == Decimal("1.50") and entry.cost == Decimal("60.00") and entry.currency == "EUR"
+    assert entry.hours == Decimal("1.50")
+    assert entry.cost == Decimal("60.00")
+    assert entry.currency == "EUR"
 
     added = records.labour_add(order=order, user=tech, hours="0,25", note="paperwork")
-    assert added.hours == Decimal("0.25") and added.cost == Decimal("10.00")
+    assert added.hours == Decimal("0.25")
+    assert added.cost == Decimal("10.00")
     for bad in ("0", "-1", "25", "x"):
         with pytest.raises(ValidationError) as excinfo:
             records.labour_add(order=order, user=tech, hours=bad)
@@ -196,7 +201,8 @@ def test_comments_and_attachments(order, tech, site):
         records.comment_add(order=order, user=make_role_user("Requester", site=SiteFactory()), text="hi")
     upload = SimpleUploadedFile("report.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     attachment = records.attachment_add(order=order, user=tech, file=upload, title="Report")
-    assert attachment.record == order and attachment.size > 0
+    assert attachment.record == order
+    assert attachment.size > 0
     with pytest.raises(ValidationError) as excinfo:
         records.attachment_add(order=order, user=tech, file=SimpleUploadedFile("x.exe", b"MZ"))
     assert "file" in excinfo.value.message_dict
