@@ -10,7 +10,16 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mms.dashboards import user_roles
-from mms.roles import ADMINISTRATOR, INTEGRATOR, PLANNER, ROLE_LABELS, SUPERVISOR
+from mms.roles import (
+    ADMINISTRATOR,
+    INTEGRATOR,
+    PLANNER,
+    REQUESTER,
+    ROLE_LABELS,
+    STOREKEEPER,
+    SUPERVISOR,
+    TECHNICIAN,
+)
 
 
 class NavItem(NamedTuple):
@@ -25,7 +34,14 @@ class NavItem(NamedTuple):
 # Later issues add their screens here, in the order they appear.
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("Home"), "home"),
+    NavItem(_("My work"), "orders:my_work", roles=(TECHNICIAN,)),
+    NavItem(_("Queue"), "orders:queue", roles=(SUPERVISOR, ADMINISTRATOR)),
+    NavItem(_("Calendar"), "orders:calendar", roles=(PLANNER, SUPERVISOR, ADMINISTRATOR)),
+    NavItem(_("Assets"), "assets:area_tree"),
+    NavItem(_("Report a problem"), "requests:new"),
+    NavItem(_("My requests"), "requests:mine", roles=(REQUESTER,)),
     NavItem(_("Plans"), "plans:plan_list", roles=(PLANNER, SUPERVISOR, ADMINISTRATOR)),
+    NavItem(_("Stores"), "inventory:stock", roles=(STOREKEEPER, SUPERVISOR, ADMINISTRATOR)),
     NavItem(_("System status"), "healthz", roles=(ADMINISTRATOR, INTEGRATOR)),
     NavItem(_("Admin"), "admin:index", staff=True),
 ]

@@ -12,6 +12,12 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("plans/", include("plans.urls")),
+    path("orders/", include("orders.urls")),
+    path("requests/", include("orders.portal_urls")),
+    path("assets/", include("assets.urls")),
+    path("people/", include("people.urls")),
+    path("inventory/", include("inventory.urls")),
+    path("api/", include("mms.api_urls")),
     path("admin/", admin.site.urls),
 ]
 if settings.DEBUG:

@@ -1,0 +1,9 @@
+"""Asset screens: area tree, resource pages, QR labels, reading entry."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+app_name = "assets"
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,16 @@
+"""Give the roles their permissions on the inventory and purchasing models (see mms/roles.py)."""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+from mms.roles import sync_roles
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("mms", "0004_order_roles"),
+        ("inventory", "0002_updated_at"),
+    ]
+
+    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]

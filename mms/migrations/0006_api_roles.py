@@ -1,0 +1,16 @@
+"""Give the roles their permissions on the API models: tokens, webhook subscriptions (see mms/roles.py)."""
+
+from __future__ import annotations
+
+from django.db import migrations
+
+from mms.roles import sync_roles
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("mms", "0005_inventory_roles"),
+        ("orders", "0003_updated_at"),
+    ]
+
+    operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
