@@ -129,6 +129,7 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
         on_delete=models.PROTECT,
         related_name="+",
         editable=False,
+        db_index=False,  # the (site, execution_state) index serves lookups by site
         help_text=_("The entity's site, kept for scoping and time zones."),
     )
 
@@ -145,7 +146,9 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
     activity = models.ForeignKey(
         Activity, verbose_name=_("activity"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
     )
-    activity_code = models.SlugField(_("activity code"), max_length=30, blank=True, editable=False)
+    activity_code = models.SlugField(
+        _("activity code"), max_length=30, blank=True, editable=False, db_index=False
+    )  # indexed by the (plan instance, activity code, sequence) constraint
     sequence = models.PositiveIntegerField(_("occurrence"), null=True, blank=True)
 
     title = models.CharField(_("title"), max_length=200)
@@ -216,7 +219,28 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signature_meaning = models.CharField(_("meaning of the signature"), max_length=200, blank=True)
 
-    history = HistoricalRecords(bases=[FSMHistoryBase])
+    # History rows are read per order (by ``id``) or by date; indexes on the copied columns would only
+    # slow down the scheduler, which writes a history row for every order it moves.
+    history = HistoricalRecords(
+        bases=[FSMHistoryBase],
+        no_db_index=[
+            "number",
+            "activity_code",
+            "area",
+            "resource",
+            "container",
+            "material",
+            "counter",
+            "plan_instance",
+            "activity",
+            "requester",
+            "signed_by",
+            "site",
+            "joined_into",
+            "rework_of",
+            "updated_at",
+        ],
+    )
 
     objects = WorkOrderQuerySet.as_manager()
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
