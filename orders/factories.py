@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.models import Group
 
@@ -18,7 +18,8 @@ def planned_order(
     resource: Resource, *, activity: Activity | None = None, owner: str = "Supervisor", **fields: Any
 ) -> WorkOrder:
     """A requested planned order for ``activity`` (a new one by default) on ``resource``, owned by ``owner``."""
-    activity = activity or ActivityFactory()
+    if activity is None:
+        activity = cast(Activity, ActivityFactory())
     instance = PlanInstance.objects.create(
         plan=activity.version.plan,
         resource=resource,

@@ -109,14 +109,16 @@ class WorkOrderFilterSet(django_filters.FilterSet):
 
     def filter_assigned(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
         user = self._user()
-        mine = Assignment.objects.filter(order_id=OuterRef("pk"), employee__user_id=getattr(user, "pk", None))
         anyone = Assignment.objects.filter(order_id=OuterRef("pk"))
-        if value == "me":
-            return queryset.filter(Exists(mine))
         if value == "nobody":
             return queryset.exclude(Exists(anyone))
+        if user is None or user.pk is None:
+            return queryset.none() if value in ("me", "my_role") else queryset
+        mine = Assignment.objects.filter(order_id=OuterRef("pk"), employee__user_id=user.pk)
+        if value == "me":
+            return queryset.filter(Exists(mine))
         if value == "my_role":
-            groups = user_group_ids(user) if user is not None else []
+            groups = user_group_ids(user)
             for_my_role = Q(activity__executing_role_id__in=groups)
             if Group.objects.filter(pk__in=groups, name=TECHNICIAN_ROLE).exists():
                 for_my_role |= Q(activity__isnull=True)  # work without an activity goes to Technicians
