@@ -14,6 +14,7 @@ import json
 import urllib.error
 import urllib.request
 from collections import defaultdict
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -36,27 +37,36 @@ class ActionFailed(Exception):
     """An action could not be carried out this time (it may be retried)."""
 
 
-def queue_actions(order_ids: list[int], transition: str) -> int:
+def queue_actions(order_ids: list[int], transition: str, activity_by_order: dict[int, int | None] | None = None) -> int:
     """Queue the activity actions for ``transition`` of each order; one job per order after commit.
 
-    The (order, transition, kind) unique constraint means an action fires at most once per transition.
+    ``activity_by_order`` (order id -> activity id), when the caller has it, saves looking the orders
+    up. The (order, transition, kind) unique constraint means an action fires at most once per transition.
     """
     if not order_ids:
         return 0
     actions_by_activity: dict[int, list[ActivityAction]] = defaultdict(list)
-    orders = list(
-        WorkOrder.objects.filter(pk__in=order_ids, activity__actions__on_transition=transition)
-        .distinct()
-        .values_list("id", "activity_id")
-    )
+    for action in ActivityAction.objects.filter(on_transition=transition):
+        actions_by_activity[action.activity_id].append(action)
+    if not actions_by_activity:
+        return 0
+    if activity_by_order is None:
+        activity_by_order = dict(
+            WorkOrder.objects.filter(pk__in=order_ids, activity_id__in=actions_by_activity).values_list(
+                "id", "activity_id"
+            )
+        )
+    orders = [
+        (order_id, activity_by_order[order_id])
+        for order_id in order_ids
+        if activity_by_order.get(order_id) in actions_by_activity
+    ]
     if not orders:
         return 0
-    for action in ActivityAction.objects.filter(activity_id__in={a for _o, a in orders}, on_transition=transition):
-        actions_by_activity[action.activity_id].append(action)
     rows = [
         ActionLog(order_id=order_id, kind=action.kind, transition=transition, settings=action.settings)
         for order_id, activity_id in orders
-        for action in actions_by_activity[activity_id]
+        for action in actions_by_activity[activity_id]  # type: ignore[index]
     ]
     ActionLog.objects.bulk_create(rows, ignore_conflicts=True)
     from orders.tasks import run_order_actions
@@ -249,7 +259,19 @@ def release_hold(order: WorkOrder) -> None:
 
 
 def purchase_request(entry: ActionLog) -> None:
-    raise ActionFailed("purchase requests need the inventory app's stock and purchasing (not installed yet)")
+    """Request the order's parts that its site lacks, through the reorder service (one open request per
+    part and site, so running this again asks for nothing more). Before release the planned parts count
+    as demand; after release, the shortages of its reservations."""
+    from inventory import services as inventory_services
+    from inventory.models import Reservation
+
+    order = WorkOrder.objects.select_related("site").get(pk=entry.order_id)
+    if order.execution_state not in OPEN_STATES:
+        return
+    reserved = set(Reservation.objects.filter(reference=order.number).values_list("part_id", flat=True))
+    for planned in order.planned_parts.select_related("part"):
+        demand = Decimal(0) if planned.part_id in reserved else planned.quantity
+        inventory_services.reorder_check(part=planned.part, site=order.site, reference=order.number, demand=demand)
 
 
 EXECUTORS = {

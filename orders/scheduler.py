@@ -22,6 +22,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from assets.models import Area, Counter, CounterKind, Reading
+from orders import webhooks
 from orders.models import (
     CLOSED_STATES,
     OPEN_STATES,
@@ -29,6 +30,7 @@ from orders.models import (
     PlannedPart,
     SchedulerRun,
     ScheduleState,
+    WebhookEvent,
     WorkOrder,
 )
 from plans.models import Activity, BillOfPartsLine, PlanInstance, ScheduleNextMode, TimeUnit, TriggerKind
@@ -199,6 +201,9 @@ def generate(now: datetime.datetime | None = None, instance_ids: list[int] | Non
             order.number = number
         created = WorkOrder.objects.bulk_create(new_orders)
         write_history([order.pk for order in created], "generated", now, history_type="+")
+        webhooks.emit(
+            WebhookEvent.ORDER_CREATED, [o.pk for o in created], "generated", now, {o.pk: o.site_id for o in created}
+        )
         bill: dict[int, list[BillOfPartsLine]] = defaultdict(list)
         for line in BillOfPartsLine.objects.filter(activity_id__in={o.activity_id for o in created}):
             bill[line.activity_id].append(line)
@@ -351,39 +356,63 @@ def _move(
     params: list[Any],
     order_ids: list[int] | None,
     now: datetime.datetime,
-) -> list[int]:
-    """One UPDATE ... RETURNING id: move the open orders in ``sources`` whose point is reached."""
+) -> dict[int, int | None]:
+    """Move the open orders in ``sources`` whose point is reached and write their history rows.
+
+    On PostgreSQL one statement does both (``WITH moved AS (UPDATE ... RETURNING *) INSERT INTO history
+    SELECT ... FROM moved``); elsewhere an UPDATE ... RETURNING and an INSERT ... SELECT. Returns the
+    moved orders' activity by order id.
+    """
     table = WorkOrder._meta.db_table
     open_states = [str(state) for state in OPEN_STATES]
-    sql = (
+    update = (
         f"UPDATE {table} SET schedule_state = %s, updated_at = %s "
         f"WHERE execution_state IN ({_sql_markers(open_states)}) AND schedule_state IN ({_sql_markers(sources)}) "
         f"AND {reached_sql}"
     )
-    all_params: list[Any] = [target, now, *open_states, *sources, *params]
+    update_params: list[Any] = [target, now, *open_states, *sources, *params]
     if order_ids is not None:
         if not order_ids:
-            return []
-        sql += f" AND id IN ({_sql_markers(order_ids)})"
-        all_params += order_ids
+            return {}
+        update += f" AND id IN ({_sql_markers(order_ids)})"
+        update_params += order_ids
+    reason = f"schedule: {target}"
     with connection.cursor() as cursor:
-        cursor.execute(sql + " RETURNING id", all_params)
-        return [row[0] for row in cursor.fetchall()]
+        if connection.vendor == "postgresql":
+            insert, insert_params = _history_insert(reason, now)
+            cursor.execute(
+                f"WITH moved AS ({update} RETURNING *), logged AS ({insert} FROM moved) "
+                "SELECT id, activity_id FROM moved",
+                [*update_params, *insert_params],
+            )
+            return dict(cursor.fetchall())
+        cursor.execute(update + " RETURNING id, activity_id", update_params)
+        moved = dict(cursor.fetchall())
+    write_history(sorted(moved), reason, now)
+    return moved
 
 
-def write_history(ids: list[int], reason: str, now: datetime.datetime, history_type: str = "~") -> None:
-    """History rows for the moved orders, copied inside the database (INSERT ... SELECT)."""
+def _history_insert(reason: str, now: datetime.datetime, history_type: str = "~") -> tuple[str, list[Any]]:
+    """``INSERT INTO history (...) SELECT ...`` of the order columns; the caller adds ``FROM ...``."""
     history = WorkOrder.history.model
     columns = [f.column for f in WorkOrder._meta.concrete_fields]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     sql = (
         f"INSERT INTO {history._meta.db_table} ({quoted}, history_date, history_change_reason, history_type, "
-        f"history_user_id) SELECT {quoted}, %s, %s, %s, NULL FROM {WorkOrder._meta.db_table} WHERE id IN "
+        f"history_user_id) SELECT {quoted}, %s, %s, %s, NULL"
     )
+    return sql, [now, reason, history_type]
+
+
+def write_history(ids: list[int], reason: str, now: datetime.datetime, history_type: str = "~") -> None:
+    """History rows for the given orders, copied inside the database (INSERT ... SELECT)."""
+    insert, params = _history_insert(reason, now, history_type)
     with connection.cursor() as cursor:
         for first in range(0, len(ids), CHUNK):
             chunk = ids[first : first + CHUNK]
-            cursor.execute(sql + f"({_sql_markers(chunk)})", [now, reason, history_type, *chunk])
+            cursor.execute(
+                f"{insert} FROM {WorkOrder._meta.db_table} WHERE id IN ({_sql_markers(chunk)})", [*params, *chunk]
+            )
 
 
 def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] | None = None) -> dict[str, list[int]]:
@@ -402,8 +431,8 @@ def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] 
         run = _lock_job("advance_schedule", now)
         total = 0
         for target, sources, time_field, value_field in SCHEDULE_STEPS:
-            ids = _move(target, [str(s) for s in sources], f"{time_field} <= %s", [now], order_ids, now)
-            ids += _move(
+            moved = _move(target, [str(s) for s in sources], f"{time_field} <= %s", [now], order_ids, now)
+            moved |= _move(
                 target,
                 [str(s) for s in sources],
                 f"{value_field} IS NOT NULL AND EXISTS (SELECT 1 FROM {counter_table} c "
@@ -412,10 +441,10 @@ def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] 
                 order_ids,
                 now,
             )
-            ids.sort()
+            ids = sorted(moved)
             if ids:
-                write_history(ids, f"schedule: {target}", now)
-                queue_actions(ids, target)
+                queue_actions(ids, target, activity_by_order=moved)
+                webhooks.emit(WebhookEvent.SCHEDULE_TRANSITION, ids, str(target), now)
             changed[target] = ids
             total += len(ids)
         _finish_job(run, total)

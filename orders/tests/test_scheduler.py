@@ -217,8 +217,10 @@ def test_advance_schedule_moves_forward_only_and_writes_history(pump):
     order.refresh_from_db()
     assert order.schedule_state == ScheduleState.DUE
     assert scheduler.advance_schedule(now=at(2026, 2, 12)) == {"early_due": [], "due": [], "late_due": []}
-    reasons = list(order.history.order_by("-history_id").values_list("history_change_reason", flat=True))
-    assert reasons[:2] == ["schedule: due", "schedule: early_due"]
+    rows = list(order.history.order_by("-history_id").values_list("history_change_reason", "schedule_state"))
+    assert rows[:2] == [("schedule: due", "due"), ("schedule: early_due", "early_due")]
+    # The move shows in incremental sync (?updated_since=): updated_at is the tick's time.
+    assert order.updated_at == at(2026, 2, 11)
 
 
 def test_an_order_can_cross_several_states_in_one_tick(pump):
