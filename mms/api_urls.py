@@ -1,7 +1,34 @@
-"""The REST API for integrators, under /api/ (versioned: /api/v1/)."""
+"""The REST API for integrators, under /api/ (versioned: /api/v1/), with its OpenAPI schema and docs.
+
+Each module in ``API_MODULES`` has a ``ROUTES`` list of (URL prefix, viewset, basename); see the
+``mms.api`` package docstring for how an app adds its endpoints.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from importlib import import_module
 
-urlpatterns: list[URLPattern] = []
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+API_MODULES = [
+    "assets.api",
+    "people.api",
+    "inventory.api",
+    "plans.api",
+    "orders.api",
+]
+
+router = DefaultRouter()
+for module_name in API_MODULES:
+    for prefix, viewset, basename in import_module(module_name).ROUTES:
+        router.register(prefix, viewset, basename=basename)
+
+app_name = "api"
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+]

@@ -81,7 +81,9 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "django_celery_beat",
     "mms",
@@ -121,6 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mms.context_processors.navigation",
+                "people.context_processors.unread_notifications",
             ],
         },
     },
@@ -233,14 +236,68 @@ MAINTENANCE_ERROR_DISTRIBUTION_LIST = env_list(
 )
 
 # --- REST framework ----------------------------------------------------------------------------
+# Request rates ("<n>/<second|minute|hour|day>"): per user (session or token), per anonymous address, and
+# for bulk readings (each request may carry up to API_BULK_READINGS_MAX_ROWS rows).
+API_THROTTLE_USER = env_str("API_THROTTLE_USER", "6000/minute")
+API_THROTTLE_ANON = env_str("API_THROTTLE_ANON", "60/minute")
+API_THROTTLE_READINGS_BULK = env_str("API_THROTTLE_READINGS_BULK", "120/minute")
+API_BULK_READINGS_MAX_ROWS = env_int("API_BULK_READINGS_MAX_ROWS", 100_000)
+API_BULK_READINGS_MAX_BYTES = env_int("API_BULK_READINGS_MAX_BYTES", 32 * 1024 * 1024)
+# Outgoing webhooks to integrators (see orders/webhooks.py): seconds to wait for the receiver.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissions"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "mms.api.authentication.BearerTokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["mms.api.permissions.RolePermissions"],
+    "DEFAULT_PAGINATION_CLASS": "mms.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_FILTER_BACKENDS": [
+        "django_filters.rest_framework.DjangoFilterBackend",
+        "mms.api.filters.UpdatedSinceFilter",
+        "mms.api.filters.StableOrderingFilter",
+    ],
+    "EXCEPTION_HANDLER": "mms.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": API_THROTTLE_USER,
+        "anon": API_THROTTLE_ANON,
+        "readings_bulk": API_THROTTLE_READINGS_BULK,
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
-SPECTACULAR_SETTINGS = {"TITLE": "MMS API", "VERSION": "1", "COMPONENT_SPLIT_REQUEST": True}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MMS API",
+    "DESCRIPTION": "Maintenance management: assets, people, parts, plans, work orders, readings, webhooks.",
+    "VERSION": "1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Swagger UI and Redoc from local static files (drf-spectacular-sidecar), no CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Choice sets that share a field name ("state", "kind") get their own schema names.
+    "ENUM_NAME_OVERRIDES": {
+        "ChangeSetStateEnum": "plans.models.ChangeSetState",
+        "PlanVersionStateEnum": "plans.models.PlanVersionState",
+        "ExecutionStateEnum": "orders.models.ExecutionState",
+        "ScheduleStateEnum": "orders.models.ScheduleState",
+        "AreaKindEnum": "assets.models.AreaKind",
+        "CounterKindEnum": "assets.models.CounterKind",
+        "OrderKindEnum": "orders.models.OrderKind",
+        "ChecklistItemKindEnum": "plans.models.ChecklistItemKind",
+        "ActionKindEnum": "plans.models.ActionKind",
+        "EntityStatusEnum": "assets.models.EntityStatus",
+        "ActionLogStatusEnum": "orders.models.ActionLogStatus",
+        "WebhookEventEnum": "orders.models.WebhookEvent",
+    },
+}
 
 # --- Logging -----------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")

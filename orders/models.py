@@ -78,6 +78,20 @@ class OrderKind(models.TextChoices):
     REWORK = "rework", _("Rework")
 
 
+PARTIAL_FK_INDEXES = [
+    "area",
+    "container",
+    "material",
+    "plan_instance",
+    "activity",
+    "requester",
+    "counter",
+    "rework_of",
+    "joined_into",
+    "signed_by",
+]
+
+
 class WorkOrderQuerySet(models.QuerySet["WorkOrder"]):
     def open(self) -> WorkOrderQuerySet:
         return self.filter(execution_state__in=OPEN_STATES)
@@ -112,16 +126,34 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
 
     # Orders outlive nothing they point at: assets are retired, not deleted, while orders reference them.
     area = models.ForeignKey(
-        Area, verbose_name=_("area"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Area,
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # a partial index (non-null values only) below
     )
     resource = models.ForeignKey(
         Resource, verbose_name=_("resource"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     container = models.ForeignKey(
-        Container, verbose_name=_("container"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Container,
+        verbose_name=_("container"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # a partial index (non-null values only) below
     )
     material = models.ForeignKey(
-        Material, verbose_name=_("material"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Material,
+        verbose_name=_("material"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # a partial index (non-null values only) below
     )
     site = models.ForeignKey(
         Area,
@@ -142,9 +174,16 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="orders",
+        db_index=False,  # a partial index (non-null values only) below
     )
     activity = models.ForeignKey(
-        Activity, verbose_name=_("activity"), null=True, blank=True, on_delete=models.PROTECT, related_name="orders"
+        Activity,
+        verbose_name=_("activity"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        db_index=False,  # a partial index (non-null values only) below
     )
     activity_code = models.SlugField(
         _("activity code"), max_length=30, blank=True, editable=False, db_index=False
@@ -161,6 +200,7 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # a partial index (non-null values only) below
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
 
@@ -183,7 +223,13 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
     late_due_at = models.DateTimeField(_("late due at"), null=True, blank=True)
     counter = models.ForeignKey(
-        Counter, verbose_name=_("counter"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Counter,
+        verbose_name=_("counter"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # a partial index (non-null values only) below
     )
     early_due_value = models.DecimalField(
         _("early due at counter"), max_digits=18, decimal_places=4, null=True, blank=True
@@ -201,10 +247,22 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
     state_reason = models.TextField(_("reason"), blank=True, help_text=_("Why it was skipped, rejected or canceled."))
 
     rework_of = models.ForeignKey(
-        "self", verbose_name=_("rework of"), null=True, blank=True, on_delete=models.PROTECT, related_name="reworks"
+        "self",
+        verbose_name=_("rework of"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reworks",
+        db_index=False,  # a partial index (non-null values only) below
     )
     joined_into = models.ForeignKey(
-        "self", verbose_name=_("joined into"), null=True, blank=True, on_delete=models.PROTECT, related_name="joined"
+        "self",
+        verbose_name=_("joined into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="joined",
+        db_index=False,  # a partial index (non-null values only) below
     )
 
     # Electronic signature of the acceptance (21 CFR Part 11 style: who, when, what it means).
@@ -215,6 +273,7 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,  # a partial index (non-null values only) below
     )
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signature_meaning = models.CharField(_("meaning of the signature"), max_length=200, blank=True)
@@ -329,6 +388,12 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
                 condition=Q(execution_state__in=OPEN_STATES, counter__isnull=False),
                 name="workorder_open_counter",
             ),
+            # Foreign keys that most orders leave empty get partial indexes: an order without a value
+            # costs no index entry when the scheduler rewrites its row.
+            *[
+                models.Index(fields=[name], condition=Q(**{f"{name}__isnull": False}), name=f"workorder_{name}")
+                for name in PARTIAL_FK_INDEXES
+            ],
             models.Index(fields=["execution_state", "schedule_state"], name="workorder_states"),
             models.Index(fields=["site", "execution_state"], name="workorder_site_state"),
             models.Index(fields=["due_at"], name="workorder_due_at"),
@@ -811,3 +876,92 @@ class SchedulerRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- Outgoing webhooks to integrators (see orders/webhooks.py) ---------------------------------
+class WebhookEvent(models.TextChoices):
+    ORDER_CREATED = "order.created", _("Work order created")
+    EXECUTION_TRANSITION = "order.execution_transition", _("Execution state changed")
+    SCHEDULE_TRANSITION = "order.schedule_transition", _("Schedule state changed")
+
+
+class WebhookSubscription(models.Model):
+    """An integrator's URL that receives signed JSON POSTs for the chosen work-order events.
+
+    Events are sent only for orders of the sites the owner may see, signed with HMAC-SHA256 of the body
+    with ``secret`` (header ``X-MMS-Signature: sha256=<hex>``).
+    """
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="+"
+    )
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(
+        _("secret"), max_length=128, help_text=_("Shared with the receiver to check the signature (16+ characters).")
+    )
+    events = models.JSONField(_("events"), default=list, help_text=_('Event names, e.g. ["order.created"].'))
+    description = models.CharField(_("description"), max_length=200, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+    def clean(self) -> None:
+        super().clean()
+        errors: dict[str, Any] = {}
+        if len(self.secret or "") < 16:
+            errors["secret"] = _("Use a secret of at least 16 characters.")
+        if (
+            not isinstance(self.events, list)
+            or not self.events
+            or not all(isinstance(e, str) and e in WebhookEvent.values for e in self.events)
+        ):
+            errors["events"] = _("Choose one or more of: %(events)s.") % {"events": ", ".join(WebhookEvent.values)}
+        if errors:
+            raise ValidationError(errors)
+
+
+class WebhookDelivery(models.Model):
+    """One event sent (or to be sent) to one subscription, with how each attempt went: the delivery log."""
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, verbose_name=_("subscription"), on_delete=models.CASCADE, related_name="deliveries"
+    )
+    event = models.CharField(_("event"), max_length=40, choices=WebhookEvent.choices)
+    order = models.ForeignKey(
+        WorkOrder, verbose_name=_("work order"), on_delete=models.CASCADE, related_name="webhook_deliveries"
+    )
+    transition = models.CharField(_("transition"), max_length=40, blank=True)
+    occurred_at = models.DateTimeField(_("occurred at"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionLogStatus.choices, default=ActionLogStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    response_status = models.PositiveSmallIntegerField(_("HTTP status of the last attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ActionLogStatus.values), name="webhookdelivery_status_valid"),
+            models.CheckConstraint(condition=Q(event__in=WebhookEvent.values), name="webhookdelivery_event_valid"),
+        ]
+        indexes = [
+            models.Index(fields=["status"], name="webhookdelivery_status"),
+            models.Index(fields=["subscription", "-created_at"], name="webhookdelivery_subscription"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.order_id} → {self.subscription.url} ({self.get_status_display()})"

@@ -10,7 +10,8 @@ from mms.roles import sync_roles
 class Migration(migrations.Migration):
     dependencies = [
         ("mms", "0005_inventory_roles"),
-        ("orders", "0003_updated_at"),
+        ("orders", "0005_webhooks"),
+        ("authtoken", "0004_alter_tokenproxy_options"),
     ]
 
     operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
