@@ -54,6 +54,8 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("assets", "attachment", ("add", "view")),
         ("people", "certification", VIEW),
         ("inventory", "part", VIEW),
+        ("inventory", "stocklocation", VIEW),
+        ("inventory", "stockbalance", VIEW),
     ],
     SUPERVISOR: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
@@ -66,6 +68,8 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("assets", "attachment", ("add", "view")),
         ("people", "employee", ("change", "view")),
         ("people", "employeecertification", ALL),
+        ("inventory", "purchaseorder", ("approve", "view")),
+        ("inventory", "costentry", ("add", "view")),
     ],
     PLANNER: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
@@ -81,6 +85,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("assets", "resource", VIEW),
         ("assets", "attachment", ("add", "view")),
         ("inventory", "*", ALL),
+        ("inventory", "purchaseorder", ("receive",)),
     ],
     REQUESTER: [
         ("orders", "workorder", ("add", "view")),
@@ -95,8 +100,10 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("plans", "changeset", ("submit", "approve")),
         ("plans", "planversion", ("make_effective",)),
         ("orders", "workorder", ("supervise",)),
+        ("inventory", "purchaseorder", ("approve", "receive")),
         ("auth", "user", ALL),
         ("auth", "group", VIEW),
+        ("authtoken", "*", ALL),  # API tokens are made in the admin and bound to a user
         ("mms", "heartbeat", VIEW),
         ("django_celery_beat", "*", ALL),
     ],
@@ -109,6 +116,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("assets", "attachment", ("add", "view")),
         ("inventory", "part", ("add", "change", "view")),
         ("inventory", "vendor", ("add", "change", "view")),
+        ("orders", "webhooksubscription", ALL),
     ],
 }
 

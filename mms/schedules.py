@@ -12,20 +12,34 @@ PERIODIC_TASKS: list[dict[str, Any]] = [
     {"name": "System heartbeat", "task": "mms.heartbeat", "every_seconds": 30},
     {"name": "Work orders: generate", "task": "orders.generate", "every_seconds": 60},
     {"name": "Work orders: advance schedule states", "task": "orders.advance_schedule", "every_seconds": 60},
+    # Nightly, in the server's time zone (crontab entries instead of intervals).
+    {"name": "Stores: reorder check", "task": "inventory.reorder_check", "crontab": {"hour": "2", "minute": "15"}},
+    {
+        "name": "Contracts: expiry notices",
+        "task": "inventory.contracts_notify_expiring",
+        "crontab": {"hour": "6", "minute": "30"},
+    },
 ]
 
 
 def ensure_periodic_tasks() -> int:
     """Create the missing periodic tasks; return how many were created."""
-    from django_celery_beat.models import IntervalSchedule, PeriodicTask
+    from django.conf import settings
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
 
     created = 0
     for entry in PERIODIC_TASKS:
-        interval, _ = IntervalSchedule.objects.get_or_create(
-            every=entry["every_seconds"], period=IntervalSchedule.SECONDS
-        )
+        schedule: dict[str, Any]
+        if "crontab" in entry:
+            crontab, _ = CrontabSchedule.objects.get_or_create(**entry["crontab"], timezone=settings.TIME_ZONE)
+            schedule = {"crontab": crontab}
+        else:
+            interval, _ = IntervalSchedule.objects.get_or_create(
+                every=entry["every_seconds"], period=IntervalSchedule.SECONDS
+            )
+            schedule = {"interval": interval}
         _, was_created = PeriodicTask.objects.get_or_create(
-            name=entry["name"], defaults={"task": entry["task"], "interval": interval}
+            name=entry["name"], defaults={"task": entry["task"], **schedule}
         )
         created += was_created
     return created

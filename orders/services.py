@@ -25,6 +25,7 @@ from django_fsm import can_proceed
 
 from assets.errors import ActionForbidden, ActionNotAllowed
 from assets.models import Area, Container, Counter, Material, Reading, ReadingSource, Resource
+from inventory import services as inventory_services
 from orders.models import (
     OPEN_STATES,
     ExecutionState,
@@ -119,19 +120,69 @@ TRANSITION_PARTICIPLES = {
 
 
 def _save(order: WorkOrder, user: Any, reason: str = "") -> WorkOrder:
-    """Save after a transition; history records who and why. Closing releases what the order held."""
+    """Save after a transition; history records who and why. Closing releases what the order held.
+
+    Webhook subscribers hear of the new order or the transition (``reason`` up to a colon names it).
+    """
+    from orders import webhooks
+
+    created = order._state.adding
     order._change_reason = reason[:100] if reason else None  # type: ignore[attr-defined]
     order._history_user = user if getattr(user, "is_authenticated", False) else None  # type: ignore[attr-defined]
     order.save()
     if order.is_closed:
         _after_close(order)
+    elif reason in ("release", "auto-release"):
+        _after_release(order, user)
+    webhooks.order_saved(order, created=created, transition=reason.split(":")[0])
+    if not created:
+        _notify_requester(order, user)
     return order
+
+
+def _notify_requester(order: WorkOrder, user: Any) -> None:
+    """Tell the person who reported a breakdown that its state changed (unless they changed it)."""
+    requester_id = order.requester_id
+    if order.kind != OrderKind.CORRECTIVE or requester_id is None or requester_id == getattr(user, "pk", None):
+        return
+    from django.urls import NoReverseMatch, reverse
+
+    from people.models import Notification
+
+    try:
+        url = reverse("orders:detail", args=[order.pk])
+    except NoReverseMatch:  # the order screens are not wired in this deployment
+        url = reverse("requests:mine")
+    Notification.objects.create(
+        recipient_id=requester_id,
+        title=_("%(number)s is now %(state)s")
+        % {"number": order.number, "state": order.get_execution_state_display().lower()},
+        body=order.title,
+        url=url,
+    )
+
+
+def _after_release(order: WorkOrder, user: Any) -> None:
+    """Released work holds its planned parts in a store of its site; shortages are recorded (and requested)."""
+    lines = [(planned.part, planned.quantity) for planned in order.planned_parts.select_related("part")]
+    if lines:
+        inventory_services.reservations_make(
+            reference=order.number, site=order.site, lines=lines, user=user, authorized=True
+        )
 
 
 def _after_close(order: WorkOrder) -> None:
     from orders.actions import release_hold
 
     release_hold(order)
+    # What the order still holds goes back to the store; its labour cost is posted to the site's spending.
+    inventory_services.reservations_free(reference=order.number, user=None)
+    labour: dict[str, Decimal] = {}
+    for currency, cost in order.labour.values_list("currency", "cost"):
+        labour[currency] = labour.get(currency, Decimal(0)) + cost
+    inventory_services.labour_cost_post(
+        site=order.site, reference=order.number, amounts=labour, on=timezone.localdate(order.closed_at)
+    )
     if order.plan_instance_id is not None:
         # Floating activities get their next order as soon as this one is closed.
         from orders.tasks import generate
@@ -484,3 +535,13 @@ def reading_record(
 
 def _entity_field(counter: Counter) -> str:
     return next(field for field in ENTITY_FIELD_BY_MODEL.values() if getattr(counter, f"{field}_id"))
+
+
+# --- Costs -------------------------------------------------------------------------------------
+def order_cost(order: WorkOrder) -> list[inventory_services.CostBreakdown]:
+    """What the order cost, per currency: parts (from the stock ledger), labour (its entries at the
+    employees' rates) and external costs recorded against its number. Three queries."""
+    labour: dict[str, Decimal] = {}
+    for currency, cost in order.labour.values_list("currency", "cost"):
+        labour[currency] = labour.get(currency, Decimal(0)) + cost
+    return inventory_services.reference_costs(order.number, labour=labour)

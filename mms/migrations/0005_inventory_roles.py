@@ -10,7 +10,7 @@ from mms.roles import sync_roles
 class Migration(migrations.Migration):
     dependencies = [
         ("mms", "0004_order_roles"),
-        ("inventory", "0002_updated_at"),
+        ("inventory", "0003_stock_purchasing_contracts_budgets"),
     ]
 
     operations = [migrations.RunPython(sync_roles, migrations.RunPython.noop)]
