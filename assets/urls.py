@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from assets import views
 
 app_name = "assets"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("", views.area_tree, name="area_tree"),
+    path("areas/<int:pk>/children/", views.area_children, name="area_children"),
+    path("resources/<int:pk>/", views.resource_detail, name="resource_detail"),
+    path("resources/<int:pk>/label/", views.resource_label, name="resource_label"),
+    path("counters/<int:pk>/readings/new/", views.reading_add, name="reading_add"),
+]

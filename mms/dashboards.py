@@ -14,7 +14,22 @@ from typing import Any
 
 from django.contrib.auth.models import Group, User
 from django.core.paginator import Page, Paginator
-from django.db.models import Case, CharField, Count, F, Func, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
@@ -168,6 +183,57 @@ class Dashboard:
         return system_health()
 
 
+def orders_of_my_work(dash: Dashboard) -> QuerySet[Any]:
+    """Open orders assigned to the user, or to the user's role and nobody yet (the "My work" screen)."""
+    from orders.filters import WorkOrderFilterSet
+    from orders.models import WorkOrder
+
+    orders = WorkOrder.objects.visible_to(dash.user).open()
+    return WorkOrderFilterSet({"assigned": "my_role"}, queryset=orders, request=dash.request).qs
+
+
+def technician_work(dash: Dashboard) -> dict[str, Any]:
+    """The next few orders of "My work", late first, with the counts of all of them (one query: window sums)."""
+    from orders.views import late_first
+
+    orders = orders_of_my_work(dash)
+    late = Case(When(schedule_state="late_due", then=Value(1)), default=Value(0), output_field=IntegerField())
+    next_orders = list(
+        late_first(orders.select_related("site", "resource", "area", "container", "material")).annotate(
+            open_total=Window(Count("pk")), late_total=Window(Sum(late))
+        )[:3]
+    )
+    counts = {"open": 0, "late": 0}
+    if next_orders:
+        counts = {"open": next_orders[0].open_total, "late": next_orders[0].late_total or 0}
+    return {"work_counts": counts, "next_orders": next_orders}
+
+
+def supervisor_queue_counts(dash: Dashboard) -> dict[str, int]:
+    from orders.models import WorkOrder
+    from orders.views import QUEUE_TABS, owned_by
+
+    mine = owned_by(dash.user, WorkOrder.objects.visible_to(dash.user))
+    return mine.aggregate(
+        **{name: Count("pk", filter=Q(execution_state=state)) for name, (_label, state) in QUEUE_TABS.items()}
+    )
+
+
+def planner_order_counts(dash: Dashboard) -> dict[str, int]:
+    from orders.models import WorkOrder
+
+    week_ahead = timezone.now() + datetime.timedelta(days=7)
+    return (
+        WorkOrder.objects.visible_to(dash.user)
+        .open()
+        .aggregate(
+            late=Count("pk", filter=Q(schedule_state="late_due")),
+            undated=Count("pk", filter=Q(due_at__isnull=True)),
+            due_this_week=Count("pk", filter=Q(due_at__gte=timezone.now(), due_at__lt=week_ahead)),
+        )
+    )
+
+
 def technician_section(dash: Dashboard) -> dict[str, Any]:
     certifications = (
         EmployeeCertification.objects.filter(employee__user=dash.user)
@@ -176,6 +242,7 @@ def technician_section(dash: Dashboard) -> dict[str, Any]:
         .order_by(F("valid_to").asc(nulls_last=True), "certification__name")
     )
     return {
+        **technician_work(dash),
         "certifications": paginate(dash.request, certifications, "technician_certifications"),
         "resources": paginate(dash.request, resources_needing_attention(dash.site_ids), "technician_resources"),
     }
@@ -190,6 +257,7 @@ def supervisor_section(dash: Dashboard) -> dict[str, Any]:
         .order_by("valid_to", "employee__name")
     )
     return {
+        "queue_counts": supervisor_queue_counts(dash),
         "resources": paginate(dash.request, resources_needing_attention(dash.site_ids), "supervisor_resources"),
         "expiring": paginate(dash.request, expiring, "supervisor_certifications"),
         "warning_days": EXPIRY_WARNING_DAYS,
@@ -221,7 +289,11 @@ def planner_section(dash: Dashboard) -> dict[str, Any]:
         # Readings are stored with 4 decimals; show the ones that matter (1234.5, not 1234.5000).
         value = counter.latest_value
         counter.latest_places = max(0, -int(value.normalize().as_tuple().exponent)) if value is not None else 0
-    return {"sites": paginate(dash.request, sites, "planner_sites"), "counters": counter_page}
+    return {
+        "order_counts": planner_order_counts(dash),
+        "sites": paginate(dash.request, sites, "planner_sites"),
+        "counters": counter_page,
+    }
 
 
 def storekeeper_section(dash: Dashboard) -> dict[str, Any]:

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from orders import portal_views
 
 app_name = "requests"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("new/", portal_views.request_new, name="new"),
+    path("mine/", portal_views.request_list, name="mine"),
+]

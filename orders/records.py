@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 
 from assets.errors import ActionForbidden, ActionNotAllowed
 from assets.models import Attachment
-from inventory.models import Part
+from inventory import services as inventory_services
+from inventory.models import Part, Reservation, StockBalance, StockLocation
 from orders.models import (
     OPEN_STATES,
     Assignment,
@@ -267,8 +268,15 @@ def data_value_record(*, order: WorkOrder, parameter: DataParameter, value: Any,
 
 # --- Parts -------------------------------------------------------------------------------------
 @transaction.atomic
-def used_part_record(*, order: WorkOrder, part: Part, quantity: Any, user: Any) -> UsedPart:
-    """Record a part consumed by the order, at the part's current unit cost."""
+def used_part_record(
+    *, order: WorkOrder, part: Part, quantity: Any, user: Any, location: StockLocation | None = None
+) -> UsedPart:
+    """Record a part consumed by the order: it is issued from stock (first from what the order reserved).
+
+    ``location`` default: where the order reserved the part, else the location of the order's site with
+    the most of it available. A site that does not stock the part at all records a direct use at the
+    part's cost. Not enough in stock: ``ActionNotAllowed`` naming what is there.
+    """
     order = _locked(order)
     _check_recording(user, order)
     amount = _decimal(quantity, "quantity")
@@ -276,12 +284,29 @@ def used_part_record(*, order: WorkOrder, part: Part, quantity: Any, user: Any) 
         raise ValidationError({"quantity": _("The quantity must be more than 0.")})
     if not part.active:
         raise ValidationError({"part": _("%(part)s is no longer active.") % {"part": part.part_number}})
+    amount = amount.quantize(Decimal("0.001"), ROUND_HALF_UP)
+    if location is not None and location.site_id != order.site_id:
+        raise ValidationError({"location": _("Take parts from a store of the work order's site.")})
+    if location is None:
+        reservation = Reservation.objects.open().filter(reference=order.number, part=part).first()
+        location = reservation.location if reservation is not None else None
+    if location is None and StockBalance.objects.filter(part=part, location__site_id=order.site_id).exists():
+        location = inventory_services.default_location(part, order.site)
+    if location is None:
+        movement = inventory_services.stock_direct_use(
+            part=part, site=order.site, quantity=amount, user=user, reference=order.number
+        )
+    else:
+        # The order's recording rules were checked above: the technician needs no stock permission.
+        movement = inventory_services.stock_issue(
+            part=part, location=location, quantity=amount, user=user, reference=order.number, authorized=True
+        )
     used = UsedPart(
         order=order,
         part=part,
-        quantity=amount.quantize(Decimal("0.001"), ROUND_HALF_UP),
-        unit_cost=part.unit_cost,
-        currency=part.currency,
+        quantity=amount,
+        unit_cost=movement.unit_cost,
+        currency=movement.currency,
         recorded_by=user if getattr(user, "is_authenticated", False) else None,
     )
     used.save()

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import path
+
+from people import views
 
 app_name = "people"
 
-urlpatterns: list[URLPattern] = []
+urlpatterns = [
+    path("inbox/", views.inbox, name="inbox"),
+    path("inbox/read-all/", views.notification_read_all, name="notification_read_all"),
+    path("inbox/<int:pk>/", views.notification_open, name="notification_open"),
+    path("inbox/<int:pk>/read/", views.notification_read, name="notification_read"),
+]

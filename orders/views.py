@@ -1,0 +1,959 @@
+"""Work-order screens: my work, the order page, the supervisor queue and assignment, the planner's
+calendar and backlog.
+
+Views are thin: every list and page starts from ``WorkOrder.objects.visible_to(user)`` (ids of other
+sites answer 404), validates a form and calls one service of ``orders.services`` / ``orders.records``.
+The services decide who may do what: ``ActionForbidden`` propagates as a 403, ``ActionNotAllowed``
+becomes a visible message (409 for htmx, which swaps the refused part in place), and a
+``ValidationError`` goes onto the form's fields.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from collections.abc import Callable
+from decimal import Decimal
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from assets.errors import ActionNotAllowed
+from assets.models import Area, Attachment, Counter
+from mms.dashboards import count_of, paginate
+from orders import records, services
+from orders.filters import WorkOrderFilterSet
+from orders.forms import (
+    AcceptForm,
+    AssignForm,
+    AttachmentForm,
+    BulkActionForm,
+    CalendarForm,
+    CancelForm,
+    ChecklistAnswerForm,
+    CommentForm,
+    DataValueForm,
+    JoinForm,
+    LabourHoursForm,
+    ReadingForm,
+    ReasonForm,
+    UsedPartForm,
+    add_service_error,
+)
+from orders.models import (
+    OPEN_STATES,
+    Assignment,
+    ChecklistAnswer,
+    Comment,
+    DataValue,
+    ExecutionState,
+    LabourEntry,
+    PlannedPart,
+    ScheduleState,
+    UsedPart,
+    WorkOrder,
+    WorkOrderQuerySet,
+)
+from people.models import Employee, EmployeeCertification
+from people.scoping import is_administrator, user_group_ids
+from plans.models import ChecklistItem, DataParameter, PersonnelRequirement
+
+VIEW_PERMISSION = "orders.view_workorder"
+LIST_PAGE_SIZE = 20
+CALENDAR_LIMIT = 1000  # orders drawn on one month; beyond that, narrow the filters
+CALENDAR_CELL_LIMIT = 4  # orders shown in a month cell before "+ n more"
+
+View = Callable[..., HttpResponseBase]
+
+# Late first, then due, early due, not yet due.
+SCHEDULE_RANK = Case(
+    When(schedule_state=ScheduleState.LATE_DUE, then=Value(0)),
+    When(schedule_state=ScheduleState.DUE, then=Value(1)),
+    When(schedule_state=ScheduleState.EARLY_DUE, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+def orders_screen(view: View) -> View:
+    """Signed in, with a role that may see work orders: else 403 (GET or POST)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if not request.user.has_perm(VIEW_PERMISSION):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return login_required(wrapped)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return bool(getattr(request, "htmx", False))
+
+
+def safe_next(request: HttpRequest) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        return target
+    return ""
+
+
+def list_queryset(user: Any) -> WorkOrderQuerySet:
+    """Orders of the user's sites with what a list row shows, in constant queries."""
+    return (
+        WorkOrder.objects.visible_to(user)
+        .select_related("site", "area", "resource__area", "container__area", "material__area")
+        .prefetch_related(Prefetch("assignments", queryset=Assignment.objects.select_related("employee")))
+    )
+
+
+def late_first(queryset: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    return queryset.annotate(schedule_rank=SCHEDULE_RANK).order_by(
+        "schedule_rank", F("due_at").asc(nulls_last=True), "-priority", "number"
+    )
+
+
+def owned_by(user: Any, queryset: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """Orders whose owner role the user holds (as ``services.is_owner`` decides, but in SQL)."""
+    if is_administrator(user):
+        return queryset
+    mine = Q(plan_instance__owner_role_id__in=user_group_ids(user))
+    if user.has_perm("orders.supervise_workorder"):
+        mine |= Q(plan_instance__isnull=True)
+    return queryset.filter(mine)
+
+
+def filter_data(request: HttpRequest, **forced: str) -> QueryDict:
+    data = request.GET.copy()
+    for key, value in forced.items():
+        data[key] = value
+    return data
+
+
+def open_state_checkboxes(filterset: WorkOrderFilterSet, states: list[str] | None = None) -> None:
+    """The state filter as tick boxes of the states that make sense on this screen."""
+    field = filterset.form.fields["execution_state"]
+    allowed = states or list(OPEN_STATES)
+    field.choices = [(value, label) for value, label in ExecutionState.choices if value in allowed]
+    field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
+
+
+def visible_fields(filterset: WorkOrderFilterSet, names: list[str]) -> list[Any]:
+    return [filterset.form[name] for name in names]
+
+
+# --- Technician: my work -----------------------------------------------------------------------
+@orders_screen
+def my_work(request: HttpRequest) -> HttpResponse:
+    """Open orders assigned to me, or to my role and nobody yet: late first."""
+    queryset = late_first(list_queryset(request.user).open())
+    filterset = WorkOrderFilterSet(filter_data(request, assigned="my_role"), queryset=queryset, request=request)
+    open_state_checkboxes(filterset)
+    orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
+    filtered = any(request.GET.get(name) for name in ("site", "execution_state", "q"))
+    return render(
+        request,
+        "orders/my_work.html",
+        {
+            "orders": orders,
+            "filter_fields": visible_fields(filterset, ["q", "site", "execution_state"]),
+            "filtered": filtered,
+            "now": timezone.now(),
+        },
+    )
+
+
+# --- The order page ----------------------------------------------------------------------------
+def detail_queryset(user: Any) -> QuerySet[WorkOrder]:
+    return (
+        WorkOrder.objects.visible_to(user)
+        .select_related(
+            "site",
+            "area",
+            "resource__area",
+            "container__area",
+            "material__area",
+            "activity__executing_role",
+            "plan_instance__plan",
+            "plan_instance__owner_role",
+            "requester",
+            "rework_of",
+            "joined_into",
+            "signed_by",
+            "counter",
+        )
+        .prefetch_related(
+            Prefetch("assignments", queryset=Assignment.objects.select_related("employee")),
+            Prefetch("checklist_answers", queryset=ChecklistAnswer.objects.select_related("answered_by")),
+            "data_values",
+            Prefetch("activity__checklist_items", queryset=ChecklistItem.objects.order_by("position", "pk")),
+            Prefetch("activity__data_parameters", queryset=DataParameter.objects.order_by("position", "pk")),
+            Prefetch("activity__personnel", queryset=PersonnelRequirement.objects.select_related("certification")),
+            Prefetch("planned_parts", queryset=PlannedPart.objects.select_related("part")),
+            Prefetch("used_parts", queryset=UsedPart.objects.select_related("part", "recorded_by")),
+            Prefetch("labour", queryset=LabourEntry.objects.select_related("employee")),
+            Prefetch("comments", queryset=Comment.objects.select_related("author")),
+        )
+    )
+
+
+def get_order(request: HttpRequest, pk: int, *, full: bool = False) -> WorkOrder:
+    """The order if the user may see it; 404 otherwise (another site's id reveals nothing)."""
+    queryset = detail_queryset(request.user) if full else WorkOrder.objects.visible_to(request.user)
+    return get_object_or_404(queryset, pk=pk)
+
+
+def entity_area(order: WorkOrder) -> Area | None:
+    entity = order.entity
+    if entity is None:
+        return None
+    return entity if isinstance(entity, Area) else entity.area
+
+
+def location_path(order: WorkOrder) -> list[Area]:
+    """Site > building > ... > the entity's area, in one query."""
+    area = entity_area(order)
+    if area is None:
+        return []
+    ids = [int(part) for part in area.path.strip("/").split("/") if part]
+    if isinstance(order.entity, Area):
+        ids = ids[:-1]
+    return list(Area.objects.filter(pk__in=ids).order_by("path"))
+
+
+def entity_counters(order: WorkOrder) -> QuerySet[Counter]:
+    entity = order.entity
+    if entity is None:
+        return Counter.objects.none()
+    field = str(type(entity)._meta.model_name)
+    return Counter.objects.filter(**{field: entity}).order_by("name")
+
+
+def join_targets(user: Any, order: WorkOrder) -> QuerySet[WorkOrder]:
+    """Open orders on the same entity, other than this one."""
+    entity = order.entity
+    if entity is None:
+        return WorkOrder.objects.none()
+    return WorkOrder.objects.visible_to(user).open().for_entity(entity).exclude(pk=order.pk).order_by("number")
+
+
+class Buttons:
+    """Which transitions the user may try on the order now (the services decide again on POST)."""
+
+    def __init__(self, user: Any, order: WorkOrder) -> None:
+        state = order.execution_state
+        owner = services.is_owner(user, order)
+        executor = services.is_executor(user, order)
+        self.approve = owner and state == ExecutionState.REQUESTED
+        self.release = owner and state == ExecutionState.APPROVED
+        self.accept = owner and state == ExecutionState.WAITING_FOR_ACCEPTANCE
+        self.rework = self.accept
+        self.reject = owner and state == ExecutionState.REQUESTED
+        self.join = owner and state == ExecutionState.REQUESTED
+        self.skip = owner and state in (ExecutionState.REQUESTED, ExecutionState.APPROVED, ExecutionState.RELEASED)
+        self.cancel = state == ExecutionState.REQUESTED and (owner or order.requester_id == user.pk)
+        self.assign = owner and order.is_open
+        self.record = state == ExecutionState.IN_PROGRESS and (executor or owner)
+        self.begin = False
+        self.begin_refusal: str | None = None
+        if state == ExecutionState.RELEASED or (
+            executor and state in (ExecutionState.REQUESTED, ExecutionState.APPROVED)
+        ):
+            self.begin_refusal = services.begin_refusal(order, user)
+            self.begin = self.begin_refusal is None
+        self.complete = False
+        self.missing: list[str] = []
+        if state == ExecutionState.IN_PROGRESS and executor:
+            self.missing = order.missing_for_completion()  # from the prefetched answers: no query
+            self.complete = not self.missing
+        self.any_owner_action = any((self.approve, self.release, self.accept, self.reject, self.skip, self.join))
+
+
+def checklist_rows(order: WorkOrder, errors: dict[int, Any] | None = None) -> list[dict[str, Any]]:
+    if order.activity is None:
+        return []
+    answers = {answer.item_id: answer for answer in order.checklist_answers.all()}
+    errors = errors or {}
+    return [
+        {"item": item, "answer": answers.get(item.pk), "errors": errors.get(item.pk)}
+        for item in order.activity.checklist_items.all()
+    ]
+
+
+def data_rows(order: WorkOrder, errors: dict[int, Any] | None = None) -> list[dict[str, Any]]:
+    if order.activity is None:
+        return []
+    values = {value.parameter_id: value for value in order.data_values.all()}
+    errors = errors or {}
+    return [
+        {"parameter": parameter, "value": values.get(parameter.pk), "errors": errors.get(parameter.pk)}
+        for parameter in order.activity.data_parameters.all()
+    ]
+
+
+def parts_rows(order: WorkOrder) -> list[dict[str, Any]]:
+    """Planned against used, per part: planned ones first, then parts used without a plan."""
+    used: dict[int, Decimal] = defaultdict(Decimal)
+    parts = {}
+    for line in order.used_parts.all():
+        used[line.part_id] += line.quantity
+        parts[line.part_id] = line.part
+    rows: list[dict[str, Any]] = []
+    for planned in order.planned_parts.all():
+        rows.append({"part": planned.part, "planned": planned.quantity, "used": used.pop(planned.part_id, None)})
+    rows += [{"part": parts[part_id], "planned": None, "used": quantity} for part_id, quantity in used.items()]
+    for row in rows:
+        row["short"] = row["planned"] is not None and (row["used"] or 0) < row["planned"]
+        row["over"] = row["planned"] is not None and row["used"] is not None and row["used"] > row["planned"]
+    return rows
+
+
+def detail_context(
+    request: HttpRequest,
+    order: WorkOrder,
+    bound: dict[str, forms.Form] | None = None,
+    checklist_errors: dict[int, Any] | None = None,
+    data_errors: dict[int, Any] | None = None,
+) -> dict[str, Any]:
+    user = request.user
+    bound = bound or {}
+    buttons = Buttons(user, order)
+    counters = entity_counters(order)
+    labour = list(order.labour.all())
+    running = next(
+        (e for e in labour if e.employee.user_id == user.pk and e.stopped_at is None and e.hours is None), None
+    )
+    requires_signature = bool(order.activity and order.activity.requires_signature)
+    attachments = Attachment.objects.filter(
+        content_type=ContentType.objects.get_for_model(WorkOrder), object_id=order.pk
+    ).select_related("uploaded_by")
+    context: dict[str, Any] = {
+        "order": order,
+        "entity": order.entity,
+        "location": location_path(order),
+        "buttons": buttons,
+        "checklist": checklist_rows(order, checklist_errors),
+        "data": data_rows(order, data_errors),
+        "parts": parts_rows(order),
+        "labour": labour,
+        "labour_hours": sum((e.hours or Decimal(0) for e in labour), Decimal(0)),
+        "running": running,
+        "attachments": list(attachments),
+        "comments": list(order.comments.all()),
+        "counters": list(counters),
+        "requires_signature": requires_signature,
+        "reading_form": bound.get("reading") or ReadingForm(counters=counters),
+        "part_form": bound.get("part") or UsedPartForm(),
+        "labour_form": bound.get("labour") or LabourHoursForm(),
+        "comment_form": bound.get("comment") or CommentForm(),
+        "attachment_form": bound.get("attachment") or AttachmentForm(),
+        "accept_form": bound.get("accept") or AcceptForm(requires_signature=requires_signature),
+        "rework_form": bound.get("rework") or ReasonForm(prefix="rework"),
+        "skip_form": bound.get("skip") or ReasonForm(prefix="skip"),
+        "reject_form": bound.get("reject") or ReasonForm(prefix="reject"),
+        "cancel_form": bound.get("cancel") or CancelForm(prefix="cancel"),
+        "join_form": bound.get("join") or (JoinForm(targets=join_targets(user, order)) if buttons.join else None),
+        "open_section": next(iter(bound), ""),
+    }
+    return context
+
+
+def render_detail(request: HttpRequest, order: WorkOrder, status: int = 200, **kwargs: Any) -> HttpResponse:
+    return render(request, "orders/detail.html", detail_context(request, order, **kwargs), status=status)
+
+
+@orders_screen
+def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """Everything about one order, and what the user may do with it now."""
+    return render_detail(request, get_order(request, pk, full=True))
+
+
+def detail_url(order: WorkOrder, anchor: str = "") -> str:
+    return reverse("orders:detail", args=[order.pk]) + (f"#{anchor}" if anchor else "")
+
+
+# --- Transitions -------------------------------------------------------------------------------
+def transition_form(action: str, order: WorkOrder, user: Any, data: Any) -> forms.Form | None:
+    requires_signature = bool(order.activity and order.activity.requires_signature)
+    if action in ("rework", "skip", "reject"):
+        return ReasonForm(data, prefix=action)
+    if action == "cancel":
+        return CancelForm(data, prefix="cancel")
+    if action == "accept":
+        return AcceptForm(data, requires_signature=requires_signature)
+    if action == "join":
+        return JoinForm(data, targets=join_targets(user, order))
+    return None
+
+
+def transition_call(action: str, order: WorkOrder, user: Any, data: dict[str, Any]) -> WorkOrder:
+    if action == "approve":
+        return services.order_approve(order=order, user=user)
+    if action == "release":
+        return services.order_release(order=order, user=user)
+    if action == "begin":
+        return services.order_begin(order=order, user=user)
+    if action == "complete":
+        return services.order_complete(order=order, user=user)
+    if action == "accept":
+        return services.order_accept(
+            order=order, user=user, password=data.get("password"), meaning=data.get("meaning", "")
+        )
+    if action == "rework":
+        return services.order_rework(order=order, user=user, reason=data["reason"])
+    if action == "skip":
+        return services.order_skip(order=order, user=user, reason=data["reason"])
+    if action == "reject":
+        return services.order_reject(order=order, user=user, reason=data["reason"])
+    if action == "join":
+        return services.order_join(order=order, into=data["into"], user=user)
+    return services.order_cancel(order=order, user=user, reason=data.get("reason", ""))
+
+
+TRANSITION_DONE = {
+    "approve": gettext_lazy("%(number)s approved."),
+    "release": gettext_lazy("%(number)s released."),
+    "begin": gettext_lazy("Work on %(number)s has begun."),
+    "complete": gettext_lazy("%(number)s completed; it now waits for acceptance."),
+    "accept": gettext_lazy("%(number)s accepted and closed."),
+    "rework": gettext_lazy("%(number)s sent back for rework."),
+    "skip": gettext_lazy("%(number)s skipped."),
+    "reject": gettext_lazy("%(number)s rejected."),
+    "join": gettext_lazy("%(number)s joined."),
+    "cancel": gettext_lazy("%(number)s canceled."),
+}
+
+
+@orders_screen
+@require_POST
+def order_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Approve, release, begin, complete, accept, rework, skip, reject, join or cancel one order."""
+    if action not in TRANSITION_DONE:
+        raise Http404
+    order = get_order(request, pk)
+    target = safe_next(request)
+    form = transition_form(action, order, request.user, request.POST)
+    if form is not None and not form.is_valid():
+        if target:  # from a list: say what was missing there
+            messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+            return redirect(target)
+        return render_detail(request, get_order(request, pk, full=True), status=400, bound={action: form})
+    data = form.cleaned_data if form is not None else {}
+    try:
+        result = transition_call(action, order, request.user, data)
+    except (ActionNotAllowed, ValidationError) as refusal:
+        text = refusal.message if isinstance(refusal, ActionNotAllowed) else " ".join(refusal.messages)
+        if form is not None and not target:
+            form.add_error(None, text)
+            return render_detail(request, get_order(request, pk, full=True), status=409, bound={action: form})
+        messages.error(request, text)
+        return redirect(target or detail_url(order))
+    messages.success(request, str(TRANSITION_DONE[action]) % {"number": order.number})
+    if action == "rework":
+        messages.info(request, _("Rework order %(number)s opened.") % {"number": result.number})
+    return redirect(target or detail_url(order))
+
+
+# --- Recording work on the order page ----------------------------------------------------------
+def refused(request: HttpRequest, order: WorkOrder, message: str, anchor: str) -> HttpResponse:
+    messages.error(request, message)
+    return redirect(detail_url(order, anchor))
+
+
+@orders_screen
+@require_POST
+def checklist_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
+    """Answer one checklist item; htmx swaps the item in place (with its error, if any)."""
+    order = get_order(request, pk)
+    item = get_object_or_404(ChecklistItem, pk=item_pk, activity_id=order.activity_id)
+    form = ChecklistAnswerForm(request.POST, request.FILES)
+    status, errors = 200, None
+    if not form.is_valid():
+        status, errors = 400, [str(e) for field_errors in form.errors.values() for e in field_errors]
+    else:
+        data = form.cleaned_data
+        try:
+            records.checklist_answer(
+                order=order,
+                item=item,
+                user=request.user,
+                done=data["done"],
+                passed=data["passed"],
+                number=data["number"] or None,
+                text=data["text"],
+                photo=data["photo"],
+            )
+        except ValidationError as invalid:
+            status, errors = 400, invalid.messages
+        except ActionNotAllowed as refusal:
+            if not is_htmx(request):
+                return refused(request, order, refusal.message, f"item-{item.pk}")
+            status, errors = 409, [refusal.message]
+    if is_htmx(request):
+        answer = ChecklistAnswer.objects.filter(order=order, item=item).select_related("answered_by").first()
+        row = {"item": item, "answer": answer, "errors": errors}
+        context = {"order": order, "row": row, "editable": True}
+        return render(request, "orders/_checklist_item.html", context, status=status)
+    if errors:
+        return render_detail(
+            request, get_order(request, pk, full=True), status=status, checklist_errors={item.pk: errors}
+        )
+    return redirect(detail_url(order, f"item-{item.pk}"))
+
+
+@orders_screen
+@require_POST
+def data_value(request: HttpRequest, pk: int, parameter_pk: int) -> HttpResponse:
+    """Record one collected value; htmx swaps the parameter row with its evaluation."""
+    order = get_order(request, pk)
+    parameter = get_object_or_404(DataParameter, pk=parameter_pk, activity_id=order.activity_id)
+    form = DataValueForm(request.POST)
+    status, errors = 200, None
+    if not form.is_valid():
+        status, errors = 400, [str(e) for e in form.errors.get("value", [])]
+    else:
+        try:
+            records.data_value_record(
+                order=order, parameter=parameter, value=form.cleaned_data["value"], user=request.user
+            )
+        except ValidationError as invalid:
+            status, errors = 400, invalid.messages
+        except ActionNotAllowed as refusal:
+            if not is_htmx(request):
+                return refused(request, order, refusal.message, f"parameter-{parameter.pk}")
+            status, errors = 409, [refusal.message]
+    if is_htmx(request):
+        value = DataValue.objects.filter(order=order, parameter=parameter).first()
+        row = {"parameter": parameter, "value": value, "errors": errors}
+        return render(request, "orders/_data_row.html", {"order": order, "row": row, "editable": True}, status=status)
+    if errors:
+        return render_detail(
+            request, get_order(request, pk, full=True), status=status, data_errors={parameter.pk: errors}
+        )
+    return redirect(detail_url(order, f"parameter-{parameter.pk}"))
+
+
+def record_section(
+    request: HttpRequest,
+    pk: int,
+    section: str,
+    make_form: Callable[[WorkOrder], forms.Form],
+    call: Callable[[WorkOrder, dict[str, Any]], Any],
+    success: str,
+) -> HttpResponse:
+    """Validate a section's form and call its service; errors are shown on the form in the page."""
+    order = get_order(request, pk)
+    form = make_form(order)
+    if form.is_valid():
+        try:
+            call(order, form.cleaned_data)
+        except ActionNotAllowed as refusal:
+            form.add_error(None, refusal.message)
+            return render_detail(request, get_order(request, pk, full=True), status=409, bound={section: form})
+        except ValidationError as invalid:
+            add_service_error(form, invalid)
+        else:
+            messages.success(request, success)
+            return redirect(detail_url(order, section))
+    return render_detail(request, get_order(request, pk, full=True), status=400, bound={section: form})
+
+
+@orders_screen
+@require_POST
+def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
+    """A counter reading on the order's entity, through ``services.reading_record``."""
+    return record_section(
+        request,
+        pk,
+        "reading",
+        lambda order: ReadingForm(request.POST, counters=entity_counters(order)),
+        lambda order, data: services.reading_record(
+            counter=data["counter"], value=data["value"], user=request.user, is_reset=data["is_reset"]
+        ),
+        _("Reading recorded."),
+    )
+
+
+@orders_screen
+@require_POST
+def used_part_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return record_section(
+        request,
+        pk,
+        "part",
+        lambda order: UsedPartForm(request.POST),
+        lambda order, data: records.used_part_record(
+            order=order, part=data["part_number"], quantity=data["quantity"], user=request.user
+        ),
+        _("Part recorded."),
+    )
+
+
+@orders_screen
+@require_POST
+def labour_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return record_section(
+        request,
+        pk,
+        "labour",
+        lambda order: LabourHoursForm(request.POST),
+        lambda order, data: records.labour_add(order=order, user=request.user, hours=data["hours"], note=data["note"]),
+        _("Hours recorded."),
+    )
+
+
+@orders_screen
+@require_POST
+def labour_clock(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """Start or stop my clock on the order."""
+    order = get_order(request, pk)
+    try:
+        if action == "start":
+            records.labour_start(order=order, user=request.user)
+            messages.success(request, _("Clock started."))
+        elif action == "stop":
+            entry = records.labour_stop(order=order, user=request.user)
+            messages.success(request, _("Clock stopped: %(hours)s h recorded.") % {"hours": entry.hours})
+        else:
+            raise Http404
+    except (ActionNotAllowed, ValidationError) as refusal:
+        text = refusal.message if isinstance(refusal, ActionNotAllowed) else " ".join(refusal.messages)
+        messages.error(request, text)
+    return redirect(detail_url(order, "labour"))
+
+
+@orders_screen
+@require_POST
+def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return record_section(
+        request,
+        pk,
+        "comment",
+        lambda order: CommentForm(request.POST),
+        lambda order, data: records.comment_add(order=order, user=request.user, text=data["text"]),
+        _("Comment added."),
+    )
+
+
+@orders_screen
+@require_POST
+def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
+    return record_section(
+        request,
+        pk,
+        "attachment",
+        lambda order: AttachmentForm(request.POST, request.FILES),
+        lambda order, data: records.attachment_add(
+            order=order, user=request.user, file=data["file"], title=data["title"]
+        ),
+        _("File attached."),
+    )
+
+
+# --- Supervisor: the queue ---------------------------------------------------------------------
+QUEUE_TABS: dict[str, tuple[Any, str]] = {
+    "approval": (gettext_lazy("To approve"), ExecutionState.REQUESTED),
+    "release": (gettext_lazy("To release"), ExecutionState.APPROVED),
+    "acceptance": (gettext_lazy("To accept"), ExecutionState.WAITING_FOR_ACCEPTANCE),
+}
+
+
+@orders_screen
+def queue(request: HttpRequest) -> HttpResponse:
+    """Orders waiting for the user's decision as their owner role: approval, release or acceptance."""
+    tab = request.GET.get("tab") or ""
+    tab = tab if tab in QUEUE_TABS else "approval"
+    state = QUEUE_TABS[tab][1]
+    mine = owned_by(request.user, WorkOrder.objects.visible_to(request.user))
+    counts = mine.aggregate(
+        **{name: Count("pk", filter=Q(execution_state=tab_state)) for name, (_label, tab_state) in QUEUE_TABS.items()}
+    )
+    queryset = late_first(
+        owned_by(request.user, list_queryset(request.user))
+        .filter(execution_state=state)
+        .select_related("activity", "plan_instance__plan", "requester")
+    )
+    filterset = WorkOrderFilterSet(filter_data(request, status=""), queryset=queryset, request=request)
+    orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
+    page_orders = list(orders)
+    if tab == "approval":
+        attach_join_targets(request.user, page_orders)
+    tabs = [
+        {"slug": slug, "label": label, "count": counts[slug], "current": slug == tab}
+        for slug, (label, _state) in QUEUE_TABS.items()
+    ]
+    return render(
+        request,
+        "orders/queue.html",
+        {
+            "tab": tab,
+            "tab_keep": {"tab": tab},
+            "tabs": tabs,
+            "orders": orders,
+            "filter_fields": visible_fields(filterset, ["q", "site", "plan", "priority"]),
+            "filtered": any(request.GET.get(name) for name in ("q", "site", "plan", "priority")),
+            "bulk_action": {"approval": "approve", "release": "release"}.get(tab),
+            "next": request.get_full_path(),
+        },
+    )
+
+
+def attach_join_targets(user: Any, orders: list[WorkOrder]) -> None:
+    """Each requested order's possible join targets (open orders on the same entity), in one query."""
+    keys = defaultdict(set)
+    for order in orders:
+        for field in ("area", "resource", "container", "material"):
+            value = getattr(order, f"{field}_id")
+            if value:
+                keys[field].add(value)
+    condition = Q()
+    for field, ids in keys.items():
+        condition |= Q(**{f"{field}_id__in": ids})
+    by_entity: dict[tuple[str, int], list[WorkOrder]] = defaultdict(list)
+    if keys:
+        for target in WorkOrder.objects.visible_to(user).open().filter(condition).order_by("number"):
+            for field in ("area", "resource", "container", "material"):
+                value = getattr(target, f"{field}_id")
+                if value:
+                    by_entity[(field, value)].append(target)
+    for order in orders:
+        field = next(f for f in ("area", "resource", "container", "material") if getattr(order, f"{f}_id"))
+        order.join_targets = [t for t in by_entity[(field, getattr(order, f"{field}_id"))] if t.pk != order.pk]  # type: ignore[attr-defined]
+
+
+@orders_screen
+@require_POST
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    """Approve or release the ticked orders one by one; say which failed and why."""
+    form = BulkActionForm(request.POST)
+    target = safe_next(request) or reverse("orders:queue")
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect(target)
+    action = form.cleaned_data["action"]
+    call = services.order_approve if action == "approve" else services.order_release
+    orders = WorkOrder.objects.visible_to(request.user).filter(pk__in=form.cleaned_data["orders"]).order_by("number")
+    done, failures = [], []
+    for order in orders:
+        try:
+            call(order=order, user=request.user)
+        except PermissionDenied as forbidden:  # ActionForbidden: one order of the batch, not the whole page
+            failures.append(f"{order.number}: {forbidden}")
+        except (ActionNotAllowed, ValidationError) as refusal:
+            failures.append(
+                f"{order.number}: {refusal.message if isinstance(refusal, ActionNotAllowed) else ' '.join(refusal.messages)}"
+            )
+        else:
+            done.append(order.number)
+    missing = len(set(form.cleaned_data["orders"])) - len(done) - len(failures)
+    if done:
+        text = _("Approved: %(numbers)s.") if action == "approve" else _("Released: %(numbers)s.")
+        messages.success(request, text % {"numbers": ", ".join(done)})
+    for failure in failures:
+        messages.error(request, failure)
+    if missing > 0:
+        messages.error(request, _("%(count)d of the ticked orders could not be found.") % {"count": missing})
+    return redirect(target)
+
+
+# --- Supervisor: assigning people --------------------------------------------------------------
+@orders_screen
+def order_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """Choose who works on the order, seeing each person's valid certifications and open orders."""
+    order = get_object_or_404(
+        WorkOrder.objects.visible_to(request.user).select_related("activity", "plan_instance__owner_role", "site"),
+        pk=pk,
+    )
+    if not services.is_owner(request.user, order):
+        raise PermissionDenied
+    today = timezone.localdate()
+    required = []
+    if order.activity is not None:
+        required = [
+            req.certification
+            for req in order.activity.personnel.select_related("certification")
+            if req.certification is not None
+        ]
+    required_ids = {c.pk for c in required}
+    open_load = Assignment.objects.filter(employee_id=OuterRef("pk"), order__execution_state__in=OPEN_STATES)
+    employees = (
+        Employee.objects.active()
+        .filter(sites=order.site_id)
+        .annotate(open_orders=count_of(open_load))
+        .prefetch_related(
+            Prefetch(
+                "certifications",
+                queryset=EmployeeCertification.objects.valid_on(today).select_related("certification"),
+                to_attr="valid_certifications_today",
+            )
+        )
+        .order_by("name")
+    )
+    current = set(order.assignments.values_list("employee_id", flat=True))
+    query = request.GET.get("q", "").strip()[:100]
+    listed = employees.filter(Q(name__icontains=query) | Q(trade__icontains=query)) if query else employees
+    form = AssignForm(request.POST or None, employees=employees, initial={"employees": list(current)})
+    if request.method == "POST" and form.is_valid():
+        try:
+            records.order_assign(order=order, employees=form.cleaned_data["employees"], user=request.user)
+        except ActionNotAllowed as refusal:
+            form.add_error(None, refusal.message)
+        except ValidationError as invalid:
+            add_service_error(form, invalid)
+        else:
+            messages.success(request, _("Assignment of %(number)s saved.") % {"number": order.number})
+            return redirect(safe_next(request) or detail_url(order))
+    page = paginate(request, listed, "page", LIST_PAGE_SIZE)
+    chosen = {int(v) for v in form["employees"].value() or []} if form.is_bound else current
+    for employee in page:
+        held = {held.certification_id for held in employee.valid_certifications_today}
+        employee.missing_required = [c for c in required if c.pk not in held]
+        employee.checked = employee.pk in chosen
+    on_page = {employee.pk for employee in page}
+    return render(
+        request,
+        "orders/assign.html",
+        {
+            "order": order,
+            "form": form,
+            "employees": page,
+            "kept": sorted(chosen - on_page),  # ticked on another page: posted as hidden fields
+            "required": required,
+            "required_ids": required_ids,
+            "query": query,
+            "next": request.GET.get("next", ""),
+        },
+        status=200 if not form.errors else 400,
+    )
+
+
+# --- Planner: calendar and backlog -------------------------------------------------------------
+SCHEDULE_LEGEND = [(state.value, state.label) for state in ScheduleState]
+
+
+def calendar_days(view: str, around: datetime.date) -> list[datetime.date]:
+    if view == "week":
+        start = around - datetime.timedelta(days=around.weekday())
+        return [start + datetime.timedelta(days=n) for n in range(7)]
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(around.year, around.month)
+    return [day for week in weeks for day in week]
+
+
+@orders_screen
+def order_calendar(request: HttpRequest) -> HttpResponse:
+    """Orders by due date, a month or a week at a time, coloured by schedule state."""
+    today = timezone.localdate()
+    period_form = CalendarForm(request.GET)
+    view, around = period_form.period(today)
+    days = calendar_days(view, around)
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(days[0], datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(days[-1] + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    queryset = (
+        WorkOrder.objects.visible_to(request.user)
+        .filter(due_at__gte=start, due_at__lt=end)
+        .select_related("resource", "area", "container", "material")
+        .order_by("due_at", "number")
+    )
+    filterset = WorkOrderFilterSet(request.GET, queryset=queryset, request=request)
+    schedule = filterset.form.fields["schedule_state"]
+    schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
+    orders = list(filterset.qs[: CALENDAR_LIMIT + 1])
+    truncated = len(orders) > CALENDAR_LIMIT
+    base = request.GET.copy()
+
+    def link(**changes: Any) -> str:
+        params = base.copy()
+        for key, value in changes.items():
+            params[key] = str(value)
+        return "?" + params.urlencode()
+
+    by_day: dict[datetime.date, list[WorkOrder]] = defaultdict(list)
+    for order in orders[:CALENDAR_LIMIT]:
+        assert order.due_at is not None
+        by_day[timezone.localtime(order.due_at, tz).date()].append(order)
+    cells = [
+        {
+            "day": day,
+            "orders": by_day.get(day, []),
+            "shown": by_day.get(day, []) if view == "week" else by_day.get(day, [])[:CALENDAR_CELL_LIMIT],
+            "more": 0 if view == "week" else max(0, len(by_day.get(day, [])) - CALENDAR_CELL_LIMIT),
+            "today": day == today,
+            "outside": view == "month" and day.month != around.month,
+            "more_link": link(view="week", date=day.isoformat()),
+        }
+        for day in days
+    ]
+    if view == "week":
+        previous, following = around - datetime.timedelta(days=7), around + datetime.timedelta(days=7)
+    else:
+        first = around.replace(day=1)
+        previous = (first - datetime.timedelta(days=1)).replace(day=1)
+        following = (first + datetime.timedelta(days=32)).replace(day=1)
+    filter_names = ["site", "plan", "q", "schedule_state"]
+    return render(
+        request,
+        "orders/calendar.html",
+        {
+            "view": view,
+            "around": around,
+            "cells": cells,
+            "weeks": [cells[i : i + 7] for i in range(0, len(cells), 7)],
+            "weekday_names": [days[n].strftime("%a") for n in range(7)] if days else [],
+            "previous_link": link(view=view, date=previous.isoformat()),
+            "next_link": link(view=view, date=following.isoformat()),
+            "today_link": link(view=view, date=today.isoformat()),
+            "month_link": link(view="month", date=around.isoformat()),
+            "week_link": link(view="week", date=around.isoformat()),
+            "truncated": truncated,
+            "limit": CALENDAR_LIMIT,
+            "filter_fields": visible_fields(filterset, filter_names),
+            "filtered": any(request.GET.get(name) for name in filter_names),
+            "period_keep": {"view": view, "date": around.isoformat()},
+            "legend": SCHEDULE_LEGEND,
+            "order_count": min(len(orders), CALENDAR_LIMIT),
+        },
+    )
+
+
+@orders_screen
+def backlog(request: HttpRequest) -> HttpResponse:
+    """Open orders that have no due date or are overdue: the work to plan."""
+    now = timezone.now()
+    queryset = late_first(
+        list_queryset(request.user)
+        .open()
+        .filter(Q(due_at__isnull=True) | Q(due_at__lt=now) | Q(schedule_state=ScheduleState.LATE_DUE))
+        .select_related("plan_instance__plan")
+    )
+    filterset = WorkOrderFilterSet(filter_data(request, status=""), queryset=queryset, request=request)
+    open_state_checkboxes(filterset)
+    schedule = filterset.form.fields["schedule_state"]
+    schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
+    names = ["q", "site", "plan", "priority", "kind", "schedule_state", "execution_state"]
+    orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
+    return render(
+        request,
+        "orders/backlog.html",
+        {
+            "orders": orders,
+            "filter_fields": visible_fields(filterset, names),
+            "filtered": any(request.GET.get(name) for name in names),
+            "now": now,
+        },
+    )
