@@ -28,7 +28,7 @@ from mms.api.viewsets import WritableViewSet
 
 def in_sites(queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
     """Areas, resources, containers or materials of the sites (their ``in_sites`` QuerySet method)."""
-    return queryset.in_sites(site_ids)  # type: ignore[attr-defined, no-any-return]
+    return queryset.in_sites(site_ids)  # type: ignore[attr-defined]
 
 
 def counters_in_sites(queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:

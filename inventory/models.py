@@ -120,9 +120,7 @@ class Vendor(models.Model):
         return self.name
 
 
-QUANTITY = {"max_digits": 12, "decimal_places": 3}
-MONEY = {"max_digits": 14, "decimal_places": 2}
-UNIT_COST = {"max_digits": 12, "decimal_places": 4}
+# Quantities: max_digits=12, decimal_places=3; money: 14, 2; unit costs: 12, 4 (written out on each field).
 
 
 class FSMHistoryBase(FSMModelMixin, models.Model):
@@ -232,8 +230,8 @@ class StockBalance(models.Model):
     location = models.ForeignKey(
         StockLocation, verbose_name=_("location"), on_delete=models.PROTECT, related_name="balances"
     )
-    on_hand = models.DecimalField(_("on hand"), **QUANTITY, default=Decimal(0))
-    reserved = models.DecimalField(_("reserved"), **QUANTITY, default=Decimal(0))
+    on_hand = models.DecimalField(_("on hand"), max_digits=12, decimal_places=3, default=Decimal(0))
+    reserved = models.DecimalField(_("reserved"), max_digits=12, decimal_places=3, default=Decimal(0))
 
     objects = StockBalanceQuerySet.as_manager()
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
@@ -293,8 +291,10 @@ class StockMovement(models.Model):
         related_name="movements",
     )
     site = models.ForeignKey(Area, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(_("quantity"), **QUANTITY, help_text=_("Positive in, negative out."))
-    unit_cost = models.DecimalField(_("unit cost"), **UNIT_COST, default=Decimal(0))
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=12, decimal_places=3, help_text=_("Positive in, negative out.")
+    )
+    unit_cost = models.DecimalField(_("unit cost"), max_digits=12, decimal_places=4, default=Decimal(0))
     currency = models.CharField(_("currency"), max_length=3, default="USD", validators=[CURRENCY_VALIDATOR])
     reference = models.CharField(
         _("reference"), max_length=50, blank=True, db_index=True, help_text=_("e.g. the work order number")
@@ -408,9 +408,9 @@ class Reservation(models.Model):
         on_delete=models.PROTECT,
         related_name="reservations",
     )
-    requested = models.DecimalField(_("requested"), **QUANTITY)
-    reserved = models.DecimalField(_("reserved"), **QUANTITY, default=Decimal(0))
-    issued = models.DecimalField(_("issued"), **QUANTITY, default=Decimal(0))
+    requested = models.DecimalField(_("requested"), max_digits=12, decimal_places=3)
+    reserved = models.DecimalField(_("reserved"), max_digits=12, decimal_places=3, default=Decimal(0))
+    issued = models.DecimalField(_("issued"), max_digits=12, decimal_places=3, default=Decimal(0))
     state = models.CharField(_("state"), max_length=8, choices=ReservationState.choices, default=ReservationState.OPEN)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
@@ -497,7 +497,7 @@ class PurchaseRequest(models.Model):
     number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
     part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.PROTECT, related_name="purchase_requests")
     site = models.ForeignKey(Area, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
     reason = models.CharField(_("reason"), max_length=10, choices=PurchaseRequestReason.choices)
     reference = models.CharField(_("reference"), max_length=50, blank=True, help_text=_("e.g. the work order number"))
     note = models.CharField(_("note"), max_length=300, blank=True)
@@ -628,16 +628,16 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
         return f"{self.number} {self.vendor}"
 
     # --- Conditions (no side effects) ---------------------------------------------------------
-    def has_lines(self) -> bool:
+    def has_lines(self: Any) -> bool:  # Any: django-fsm types conditions as Callable[[Model], bool]
         return self.pk is not None and self.lines.exists()
 
-    def nothing_received(self) -> bool:
+    def nothing_received(self: Any) -> bool:  # Any: django-fsm types conditions as Callable[[Model], bool]
         return self.pk is None or not self.lines.filter(received__gt=0).exists()
 
-    def all_received(self) -> bool:
+    def all_received(self: Any) -> bool:  # Any: django-fsm types conditions as Callable[[Model], bool]
         return self.pk is not None and not self.lines.filter(received__lt=F("quantity")).exists()
 
-    def some_received(self) -> bool:
+    def some_received(self: Any) -> bool:  # Any: django-fsm types conditions as Callable[[Model], bool]
         return not self.nothing_received()
 
     # --- Transitions --------------------------------------------------------------------------
@@ -738,9 +738,9 @@ class PurchaseOrderLine(models.Model):
         PurchaseOrder, verbose_name=_("purchase order"), on_delete=models.CASCADE, related_name="lines"
     )
     part = models.ForeignKey(Part, verbose_name=_("part"), on_delete=models.PROTECT, related_name="+")
-    quantity = models.DecimalField(_("quantity"), **QUANTITY)
-    unit_price = models.DecimalField(_("unit price"), **UNIT_COST)
-    received = models.DecimalField(_("received"), **QUANTITY, default=Decimal(0))
+    quantity = models.DecimalField(_("quantity"), max_digits=12, decimal_places=3)
+    unit_price = models.DecimalField(_("unit price"), max_digits=12, decimal_places=4)
+    received = models.DecimalField(_("received"), max_digits=12, decimal_places=3, default=Decimal(0))
     purchase_request = models.OneToOneField(
         PurchaseRequest,
         verbose_name=_("purchase request"),
@@ -807,7 +807,9 @@ class Contract(models.Model):
     notice_days = models.PositiveSmallIntegerField(
         _("notify days before expiry"), default=30, help_text=_("Storekeepers and supervisors are told this early.")
     )
-    value = models.DecimalField(_("value"), **MONEY, default=Decimal(0), validators=NOT_NEGATIVE)
+    value = models.DecimalField(
+        _("value"), max_digits=14, decimal_places=2, default=Decimal(0), validators=NOT_NEGATIVE
+    )
     currency = models.CharField(_("currency"), max_length=3, default="USD", validators=[CURRENCY_VALIDATOR])
     terms = models.TextField(_("terms"), blank=True, help_text=_("What is covered: response times, parts, visits."))
     expiry_notified_for = models.DateField(
@@ -864,7 +866,7 @@ class CostEntry(models.Model):
         Vendor, verbose_name=_("vendor"), null=True, blank=True, on_delete=models.PROTECT, related_name="costs"
     )
     description = models.CharField(_("description"), max_length=300)
-    amount = models.DecimalField(_("amount"), **MONEY, validators=NOT_NEGATIVE)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
     currency = models.CharField(_("currency"), max_length=3, default="USD", validators=[CURRENCY_VALIDATOR])
     incurred_on = models.DateField(_("incurred on"))
     recorded_by = models.ForeignKey(
@@ -905,7 +907,7 @@ class Budget(models.Model):
     site = models.ForeignKey(Area, verbose_name=_("site"), on_delete=models.PROTECT, related_name="+")
     year = models.PositiveSmallIntegerField(_("year"))
     currency = models.CharField(_("currency"), max_length=3, default="USD", validators=[CURRENCY_VALIDATOR])
-    amount = models.DecimalField(_("amount"), **MONEY, validators=NOT_NEGATIVE)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2, validators=NOT_NEGATIVE)
     note = models.CharField(_("note"), max_length=300, blank=True)
     history = HistoricalRecords()
 

@@ -144,6 +144,16 @@ def _save_balance(balance: StockBalance) -> None:
     )
 
 
+def _site_id(location: StockLocation) -> int:
+    assert location.site_id is not None  # set by StockLocation.save()
+    return location.site_id
+
+
+def _site(location: StockLocation) -> Area:
+    assert location.site is not None  # set by StockLocation.save()
+    return location.site
+
+
 def _usable_location(location: StockLocation, user: Any) -> None:
     if not location.active:
         raise ValidationError({"location": _("%(location)s is no longer in use.") % {"location": location.code}})
@@ -242,7 +252,7 @@ def _add_stock(
         kind=kind,
         part=part,
         location=location,
-        site_id=location.site_id,
+        site_id=_site_id(location),
         quantity=quantity,
         unit_cost=unit_cost,
         user=user,
@@ -296,7 +306,7 @@ def stock_receive(
         purchase_order_line=purchase_order_line,
         occurred_at=occurred_at,
     )
-    reorder_check(part=part, site=location.site)
+    reorder_check(part=part, site=_site(location))
     return movement
 
 
@@ -347,7 +357,7 @@ def stock_issue(
         kind=MovementKind.ISSUE,
         part=part,
         location=location,
-        site_id=location.site_id,
+        site_id=_site_id(location),
         quantity=-amount,
         unit_cost=part.unit_cost,
         user=user,
@@ -369,7 +379,7 @@ def stock_issue(
             _save_balance(elsewhere)
         reservation.save(update_fields=["reserved", "issued", "updated_at"])
     _save_balance(balance)
-    reorder_check(part=part, site=location.site)
+    reorder_check(part=part, site=_site(location))
     return movement
 
 
@@ -482,7 +492,7 @@ def stock_adjust(*, part: Part, location: StockLocation, quantity: Any, reason: 
         kind=MovementKind.ADJUSTMENT,
         part=part,
         location=location,
-        site_id=location.site_id,
+        site_id=_site_id(location),
         quantity=delta,
         unit_cost=part.unit_cost,
         user=user,
@@ -490,7 +500,7 @@ def stock_adjust(*, part: Part, location: StockLocation, quantity: Any, reason: 
     )
     balance.on_hand += delta
     _save_balance(balance)
-    reorder_check(part=part, site=location.site)
+    reorder_check(part=part, site=_site(location))
     return movement
 
 
@@ -515,7 +525,7 @@ def stock_transfer(
         kind=MovementKind.TRANSFER,
         part=part,
         location=source,
-        site_id=source.site_id,
+        site_id=_site_id(source),
         quantity=-amount,
         unit_cost=part.unit_cost,
         user=user,
@@ -525,7 +535,7 @@ def stock_transfer(
         kind=MovementKind.TRANSFER,
         part=part,
         location=target,
-        site_id=target.site_id,
+        site_id=_site_id(target),
         quantity=amount,
         unit_cost=part.unit_cost,
         user=user,
@@ -538,9 +548,9 @@ def stock_transfer(
     in_balance.on_hand += amount
     _save_balance(out_balance)
     _save_balance(in_balance)
-    reorder_check(part=part, site=source.site)
+    reorder_check(part=part, site=_site(source))
     if target.site_id != source.site_id:
-        reorder_check(part=part, site=target.site)
+        reorder_check(part=part, site=_site(target))
     return outgoing, incoming
 
 
@@ -616,7 +626,7 @@ def reservations_make(
 def reservations_free(*, reference: str, user: Any = None) -> int:
     """The work is over: what its reservations still hold goes back to available; they close."""
     reservations = list(
-        Reservation.objects.select_for_update()
+        Reservation.objects.select_for_update(of=("self",))
         .filter(reference=reference, state=ReservationState.OPEN)
         .select_related("part", "location")
         .order_by("location_id", "part_id")
@@ -638,7 +648,9 @@ def reservations_free(*, reference: str, user: Any = None) -> int:
 def reservation_move(*, reservation: Reservation, location: StockLocation, user: Any) -> Reservation:
     """Hold a reservation at another location of its site (e.g. where the parts arrived)."""
     _require(user, "inventory.change_reservation", _("Only storekeepers may move reservations."))
-    reservation = Reservation.objects.select_for_update().select_related("part", "location").get(pk=reservation.pk)
+    reservation = (
+        Reservation.objects.select_for_update(of=("self",)).select_related("part", "location").get(pk=reservation.pk)
+    )
     check_site(user, reservation.site_id)
     _usable_location(location, user)
     if reservation.state != ReservationState.OPEN:
@@ -756,8 +768,8 @@ def reorder_candidates() -> set[tuple[int, int]]:
     low = (
         StockBalance.objects.filter(part__active=True)
         .values("part_id", "location__site_id", "part__reorder_point")
-        .annotate(available=Sum(F("on_hand") - F("reserved")))
-        .filter(available__lt=F("part__reorder_point"))
+        .annotate(free=Sum(F("on_hand") - F("reserved")))
+        .filter(free__lt=F("part__reorder_point"))
     )
     pairs = {(row["part_id"], row["location__site_id"]) for row in low}
     pairs |= set(Reservation.objects.short().values_list("part_id", "site_id"))
@@ -1053,7 +1065,7 @@ def purchase_order_receive(
     target = location or order.deliver_to
     if target.site_id != order.site_id:
         raise ValidationError({"location": _("Receive into a location of the order's site.")})
-    lines = {line.pk: line for line in order.lines.select_for_update().select_related("part")}
+    lines = {line.pk: line for line in order.lines.select_for_update(of=("self",)).select_related("part")}
     errors: dict[str, list[str]] = defaultdict(list)
     arrived: list[tuple[PurchaseOrderLine, Decimal]] = []
     for line_id, raw in quantities.items():
@@ -1278,10 +1290,10 @@ def reference_costs(reference: str, labour: dict[str, Decimal] | None = None) ->
     parts = (
         StockMovement.objects.filter(reference=reference, kind__in=CONSUMING_KINDS)
         .values("currency")
-        .annotate(value=Sum(F("quantity") * F("unit_cost")))
+        .annotate(money=Sum(F("quantity") * F("unit_cost")))
     )
     for item in parts:
-        row(item["currency"]).parts = (-(item["value"] or ZERO)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+        row(item["currency"]).parts = (-(item["money"] or ZERO)).quantize(Decimal("0.01"), ROUND_HALF_UP)
     external = (
         CostEntry.objects.filter(reference=reference, kind=CostKind.EXTERNAL)
         .values("currency")
@@ -1324,8 +1336,8 @@ def budget_report(*, site_ids: list[int] | None, year: int) -> list[BudgetLine]:
         return spent.setdefault((site_id, currency), CostBreakdown(currency))
 
     movements = StockMovement.objects.in_sites(site_ids).filter(kind__in=CONSUMING_KINDS, occurred_at__year=year)
-    for item in movements.values("site_id", "currency").annotate(value=Sum(F("quantity") * F("unit_cost"))):
-        row(item["site_id"], item["currency"]).parts = (-(item["value"] or ZERO)).quantize(
+    for item in movements.values("site_id", "currency").annotate(money=Sum(F("quantity") * F("unit_cost"))):
+        row(item["site_id"], item["currency"]).parts = (-(item["money"] or ZERO)).quantize(
             Decimal("0.01"), ROUND_HALF_UP
         )
     entries = CostEntry.objects.in_sites(site_ids).filter(incurred_on__year=year)
@@ -1354,3 +1366,19 @@ def budget_report(*, site_ids: list[int] | None, year: int) -> list[BudgetLine]:
 # --- Used by other apps ------------------------------------------------------------------------
 def site_for(area: Area) -> Area:
     return site_of(area)
+
+
+# --- What a screen may offer ---------------------------------------------------------------------
+PURCHASE_ORDER_ACTIONS = ("submit", "approve", "send_back", "place", "close", "cancel")
+
+
+def purchase_order_actions(order: PurchaseOrder, user: Any) -> list[str]:
+    """The transitions that leave the order's state and that the user's roles allow (their conditions
+    aside: the service checks those when the button is pressed). No query once the user's permissions
+    are cached."""
+    allowed = []
+    for name in PURCHASE_ORDER_ACTIONS:
+        meta = getattr(order, name)._django_fsm
+        if meta.has_transition_perm(order, order.state, user):
+            allowed.append(name)
+    return allowed

@@ -50,7 +50,7 @@ from mms.roles import (
 )
 from mms.services import HealthReport, system_health
 from people.models import Employee, EmployeeCertification
-from people.scoping import visible_site_ids
+from people.scoping import user_groups, visible_site_ids
 
 PAGE_SIZE = 10
 EXPIRY_WARNING_DAYS = 30
@@ -63,13 +63,8 @@ def user_roles(user: Any) -> list[str]:
     """The role names (see ``mms.roles``) the user holds, in the order of ``ROLES``; cached per request."""
     if not getattr(user, "is_authenticated", False):
         return []
-    cached = getattr(user, "_mms_roles", None)
-    if cached is not None:
-        return cached
-    names = set(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
-    roles = [role for role in ROLES if role in names]
-    user._mms_roles = roles
-    return roles
+    names = set(user_groups(user).values())
+    return [role for role in ROLES if role in names]
 
 
 # --- Pagination --------------------------------------------------------------------------------

@@ -255,7 +255,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "mms.api.pagination.PagePagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "mms.api.filters.BoundedFilterBackend",
         "mms.api.filters.UpdatedSinceFilter",
         "mms.api.filters.StableOrderingFilter",
     ],

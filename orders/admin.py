@@ -24,6 +24,8 @@ from orders.models import (
     PlannedPart,
     SchedulerRun,
     UsedPart,
+    WebhookDelivery,
+    WebhookSubscription,
     WorkOrder,
 )
 
@@ -187,6 +189,45 @@ class SchedulerRunAdmin(admin.ModelAdmin):
 class OrderNumberSequenceAdmin(admin.ModelAdmin):
     list_display = ("prefix", "last")
     readonly_fields = ("prefix", "last")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(WebhookSubscription)
+class WebhookSubscriptionAdmin(admin.ModelAdmin):
+    """Integrators' webhook URLs; events reach a subscription only for orders its owner may see."""
+
+    list_display = ("url", "owner", "active", "description", "created_at")
+    list_filter = ("active",)
+    list_select_related = ("owner",)
+    search_fields = ("url", "description", "owner__username")
+    raw_id_fields = ("owner",)
+    readonly_fields = ("created_at", "updated_at")
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    """The delivery log: every event sent to a subscription, with its attempts and last error."""
+
+    list_display = ("event", "order", "subscription", "status", "attempts", "response_status", "created_at")
+    list_filter = ("status", "event")
+    list_select_related = ("order", "subscription")
+    search_fields = ("order__number", "subscription__url", "last_error")
+    readonly_fields = (
+        "subscription",
+        "event",
+        "order",
+        "transition",
+        "occurred_at",
+        "status",
+        "attempts",
+        "response_status",
+        "last_error",
+        "created_at",
+        "finished_at",
+        "updated_at",
+    )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

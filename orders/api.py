@@ -34,7 +34,7 @@ from assets.api import counters_in_sites, in_sites
 from assets.models import Area, Attachment, Container, Counter, Material, Reading, ReadingSource, Resource
 from inventory.models import Part
 from mms.api.pagination import CountFreePagination
-from mms.api.serializers import CleanModelSerializer, ScopedPrimaryKeyRelatedField
+from mms.api.serializers import CleanModelSerializer, PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
 from mms.api.viewsets import BaseViewSetMixin, ReadOnlyViewSet
 from orders import records, services
 from orders.filters import WorkOrderFilterSet
@@ -98,7 +98,7 @@ ORDER_FIELDS = [
 ]
 
 
-class WorkOrderSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class WorkOrderSerializer(serializers.ModelSerializer):
     """A work order as listed: every field, related records as ids (no joins)."""
 
     class Meta:
@@ -107,7 +107,7 @@ class WorkOrderSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
         read_only_fields = ORDER_FIELDS
 
 
-class PlannedPartSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PlannedPartSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlannedPart
         fields = ["part", "quantity"]
@@ -127,7 +127,7 @@ class WorkOrderDetailSerializer(WorkOrderSerializer):
         return [assignment.employee_id for assignment in order.assignments.all()]
 
 
-class CorrectiveRequestSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CorrectiveRequestSerializer(serializers.Serializer):
     """A corrective request (breakdown report) on exactly one entity of the user's sites."""
 
     area = ScopedPrimaryKeyRelatedField(scope=in_sites, queryset=Area.objects.all(), required=False)
@@ -157,36 +157,36 @@ class CorrectiveRequestSerializer(serializers.Serializer):  # type: ignore[type-
         return attrs
 
 
-class ReasonSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-class AcceptSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AcceptSerializer(serializers.Serializer):
     password = serializers.CharField(
         required=False, allow_blank=True, default="", style={"input_type": "password"}, write_only=True
     )
     meaning = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
-class JoinSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class JoinSerializer(serializers.Serializer):
     into = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="The open order to join into.")
 
 
-class AssignSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    employees = serializers.PrimaryKeyRelatedField(queryset=Employee.objects.all(), many=True)
+class AssignSerializer(serializers.Serializer):
+    employees = PrimaryKeyRelatedField(queryset=Employee.objects.all(), many=True)
 
 
-class ClockStopSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class ClockStopSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
 
 
-class AssignmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AssignmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Assignment
         fields = ["employee", "assigned_by", "assigned_at"]
 
 
-class LabourEntrySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class LabourEntrySerializer(serializers.ModelSerializer):
     class Meta:
         model = LabourEntry
         fields = [
@@ -229,7 +229,7 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     action_permissions = {"assign": ["orders.change_assignment"]}
 
     def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
-        return queryset.in_sites(site_ids)  # type: ignore[attr-defined, no-any-return]
+        return queryset.in_sites(site_ids)  # type: ignore[attr-defined]
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = WorkOrder.objects.visible_to(self.request.user)
@@ -237,10 +237,10 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
             queryset = queryset.prefetch_related("assignments", "planned_parts")
         return queryset.order_by("-id")
 
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:  # type: ignore[type-arg]
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return WorkOrderDetailSerializer if self.action == "retrieve" else WorkOrderSerializer
 
-    def _input(self, serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:  # type: ignore[type-arg]
+    def _input(self, serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
         serializer = serializer_class(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
@@ -369,14 +369,14 @@ class OrderRecordViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
-    viewsets.GenericViewSet,  # type: ignore[type-arg]
+    viewsets.GenericViewSet,
 ):
     """Records hanging off one order of the user's sites; ``POST`` calls the recording service.
 
     Subclasses give ``input_serializer_class`` and ``record(order, data)``; the answer is the record.
     """
 
-    input_serializer_class: type[serializers.Serializer]  # type: ignore[type-arg]
+    input_serializer_class: type[serializers.Serializer]
     ordering_fields = ["id", "updated_at"]
 
     def get_order(self) -> WorkOrder:
@@ -387,7 +387,7 @@ class OrderRecordViewSet(
     def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
         return queryset.filter(order=self.get_order())
 
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:  # type: ignore[type-arg]
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return self.input_serializer_class if self.action == "create" else self.serializer_class
 
     def record(self, order: WorkOrder, data: dict[str, Any]) -> Any:
@@ -401,7 +401,7 @@ class OrderRecordViewSet(
         return Response(self.serializer_class(created, context=self.get_serializer_context()).data, status=201)
 
 
-class ChecklistAnswerSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ChecklistAnswerSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChecklistAnswer
         fields = [
@@ -422,8 +422,8 @@ class ChecklistAnswerSerializer(serializers.ModelSerializer):  # type: ignore[ty
         read_only_fields = fields
 
 
-class ChecklistAnswerInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    item = serializers.PrimaryKeyRelatedField(queryset=ChecklistItem.objects.all())
+class ChecklistAnswerInputSerializer(serializers.Serializer):
+    item = PrimaryKeyRelatedField(queryset=ChecklistItem.objects.all())
     done = serializers.BooleanField(required=False, allow_null=True, default=None)
     passed = serializers.BooleanField(required=False, allow_null=True, default=None)
     number = serializers.DecimalField(max_digits=14, decimal_places=4, required=False, allow_null=True, default=None)
@@ -445,15 +445,15 @@ class ChecklistAnswerViewSet(OrderRecordViewSet):
         return records.checklist_answer(order=order, user=self.request.user, **data)
 
 
-class DataValueSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DataValueSerializer(serializers.ModelSerializer):
     class Meta:
         model = DataValue
         fields = ["id", "order", "parameter", "value", "evaluation", "recorded_by", "recorded_at", "updated_at"]
         read_only_fields = fields
 
 
-class DataValueInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    parameter = serializers.PrimaryKeyRelatedField(queryset=DataParameter.objects.all())
+class DataValueInputSerializer(serializers.Serializer):
+    parameter = PrimaryKeyRelatedField(queryset=DataParameter.objects.all())
     value = serializers.DecimalField(max_digits=14, decimal_places=4)
 
 
@@ -469,7 +469,7 @@ class DataValueViewSet(OrderRecordViewSet):
         return records.data_value_record(order=order, user=self.request.user, **data)
 
 
-class UsedPartSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class UsedPartSerializer(serializers.ModelSerializer):
     class Meta:
         model = UsedPart
         fields = [
@@ -486,8 +486,8 @@ class UsedPartSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
         read_only_fields = fields
 
 
-class UsedPartInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all())
+class UsedPartInputSerializer(serializers.Serializer):
+    part = PrimaryKeyRelatedField(queryset=Part.objects.all())
     quantity = serializers.DecimalField(max_digits=12, decimal_places=3)
 
 
@@ -503,7 +503,7 @@ class UsedPartViewSet(OrderRecordViewSet):
         return records.used_part_record(order=order, user=self.request.user, **data)
 
 
-class LabourInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class LabourInputSerializer(serializers.Serializer):
     hours = serializers.DecimalField(max_digits=7, decimal_places=2)
     employee = ScopedPrimaryKeyRelatedField(
         scope=lambda queryset, site_ids: queryset.in_sites(site_ids),
@@ -529,14 +529,14 @@ class LabourEntryViewSet(OrderRecordViewSet):
         return records.labour_add(order=order, user=self.request.user, **data)
 
 
-class CommentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CommentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Comment
         fields = ["id", "order", "author", "text", "created_at", "updated_at"]
         read_only_fields = fields
 
 
-class CommentInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class CommentInputSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=5000)
 
 
@@ -552,7 +552,7 @@ class CommentViewSet(OrderRecordViewSet):
         return records.comment_add(order=order, user=self.request.user, **data)
 
 
-class AttachmentSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class AttachmentSerializer(serializers.ModelSerializer):
     class Meta:
         model = Attachment
         fields = [
@@ -569,7 +569,7 @@ class AttachmentSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         read_only_fields = fields
 
 
-class AttachmentInputSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class AttachmentInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
@@ -601,7 +601,7 @@ class ReadingFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class ReadingSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ReadingSerializer(serializers.ModelSerializer):
     counter = ScopedPrimaryKeyRelatedField(scope=counters_in_sites, queryset=Counter.objects.all())
 
     class Meta:
@@ -640,12 +640,12 @@ class CSVReadingsParser(BaseParser):
             raise ParseError(_("Not a UTF-8 CSV file: %(error)s") % {"error": error}) from error
 
 
-class BulkRejectionSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class BulkRejectionSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Position of the row in the request (from 0; CSV: data rows).")
     reason = serializers.CharField()
 
 
-class BulkResultSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class BulkResultSerializer(serializers.Serializer):
     accepted = serializers.IntegerField()
     rejected = BulkRejectionSerializer(many=True)
     orders_created = serializers.IntegerField()
@@ -767,7 +767,7 @@ class WebhookSubscriptionViewSet(
         return queryset if is_administrator(user) else queryset.filter(owner=user)
 
 
-class WebhookDeliverySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class WebhookDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = WebhookDelivery
         fields = [

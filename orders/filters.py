@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.contrib.auth.models import Group
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -24,7 +23,7 @@ from orders.models import (
     WorkOrder,
 )
 from orders.services import TECHNICIAN_ROLE
-from people.scoping import user_group_ids, visible_site_ids
+from people.scoping import has_role, user_group_ids, visible_site_ids
 from plans.models import MaintenancePlan, Priority
 
 
@@ -120,7 +119,7 @@ class WorkOrderFilterSet(django_filters.FilterSet):
         if value == "my_role":
             groups = user_group_ids(user)
             for_my_role = Q(activity__executing_role_id__in=groups)
-            if Group.objects.filter(pk__in=groups, name=TECHNICIAN_ROLE).exists():
+            if has_role(user, TECHNICIAN_ROLE):
                 for_my_role |= Q(activity__isnull=True)  # work without an activity goes to Technicians
             unassigned_for_my_role = ~Exists(anyone) & for_my_role
             return queryset.filter(Exists(mine) | unassigned_for_my_role)

@@ -249,7 +249,7 @@ def _write(rows: list[Row], user: Any, source: str) -> None:
         ],
         batch_size=2000,
     )
-    history = Reading.history.model  # type: ignore[attr-defined]
+    history = Reading.history.model
     history.objects.bulk_create(
         [
             history(
@@ -277,7 +277,7 @@ def _write(rows: list[Row], user: Any, source: str) -> None:
 def _copy(rows: list[Row], user_id: int | None, source: str, now: datetime.datetime) -> None:
     """COPY the readings and their history rows; ids come from the readings' sequence first."""
     table = Reading._meta.db_table
-    history_table = Reading.history.model._meta.db_table  # type: ignore[attr-defined]
+    history_table = Reading.history.model._meta.db_table
     stamp = now.isoformat()
     user = "\\N" if user_id is None else str(user_id)
     with connection.cursor() as cursor:

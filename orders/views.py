@@ -70,10 +70,11 @@ from orders.models import (
     WorkOrderQuerySet,
 )
 from people.models import Employee, EmployeeCertification
-from people.scoping import is_administrator, user_group_ids
+from people.scoping import is_administrator, user_group_ids, visible_site_ids
 from plans.models import ChecklistItem, DataParameter, PersonnelRequirement
 
 VIEW_PERMISSION = "orders.view_workorder"
+READING_PERMISSION = "assets.add_reading"
 LIST_PAGE_SIZE = 20
 CALENDAR_LIMIT = 1000  # orders drawn on one month; beyond that, narrow the filters
 CALENDAR_CELL_LIMIT = 4  # orders shown in a month cell before "+ n more"
@@ -357,6 +358,7 @@ def detail_context(
         "comments": list(order.comments.all()),
         "counters": list(counters),
         "requires_signature": requires_signature,
+        "may_read_counters": order.is_open and user.has_perm(READING_PERMISSION),
         "reading_form": bound.get("reading") or ReadingForm(counters=counters),
         "part_form": bound.get("part") or UsedPartForm(),
         "labour_form": bound.get("labour") or LabourHoursForm(),
@@ -577,6 +579,8 @@ def record_section(
 @require_POST
 def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
     """A counter reading on the order's entity, through ``services.reading_record``."""
+    if not request.user.has_perm(READING_PERMISSION):
+        raise PermissionDenied
     return record_section(
         request,
         pk,
@@ -854,6 +858,19 @@ def calendar_days(view: str, around: datetime.date) -> list[datetime.date]:
     return [day for week in weeks for day in week]
 
 
+def entity_filters(filterset: WorkOrderFilterSet) -> None:
+    """The entity filters of the planner's screens: an area (with everything in it) picked from the tree of
+    the user's sites, and the search box, which also finds equipment by tag or name."""
+    site_ids = visible_site_ids(filterset.request.user)
+    areas = Area.objects.in_sites(site_ids).order_by("path").only("pk", "name", "path")
+    choices: list[tuple[Any, str]] = [("", _("Any"))]
+    choices += [(area.pk, "\u2003" * (area.path.count("/") - 2) + area.name) for area in areas]
+    field = filterset.form.fields["area"]
+    field.label = _("Area or equipment location")
+    field.widget = forms.Select(choices=choices)
+    filterset.form.fields["q"].label = _("Order, tag or equipment name")
+
+
 @orders_screen
 def order_calendar(request: HttpRequest) -> HttpResponse:
     """Orders by due date, a month or a week at a time, coloured by schedule state."""
@@ -873,6 +890,7 @@ def order_calendar(request: HttpRequest) -> HttpResponse:
     filterset = WorkOrderFilterSet(request.GET, queryset=queryset, request=request)
     schedule = filterset.form.fields["schedule_state"]
     schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
+    entity_filters(filterset)
     orders = list(filterset.qs[: CALENDAR_LIMIT + 1])
     truncated = len(orders) > CALENDAR_LIMIT
     base = request.GET.copy()
@@ -905,7 +923,7 @@ def order_calendar(request: HttpRequest) -> HttpResponse:
         first = around.replace(day=1)
         previous = (first - datetime.timedelta(days=1)).replace(day=1)
         following = (first + datetime.timedelta(days=32)).replace(day=1)
-    filter_names = ["site", "plan", "q", "schedule_state"]
+    filter_names = ["site", "plan", "area", "q", "schedule_state"]
     return render(
         request,
         "orders/calendar.html",
@@ -945,7 +963,8 @@ def backlog(request: HttpRequest) -> HttpResponse:
     open_state_checkboxes(filterset)
     schedule = filterset.form.fields["schedule_state"]
     schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
-    names = ["q", "site", "plan", "priority", "kind", "schedule_state", "execution_state"]
+    entity_filters(filterset)
+    names = ["q", "site", "plan", "area", "priority", "kind", "schedule_state", "execution_state"]
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     return render(
         request,

@@ -34,7 +34,7 @@ class EmployeeFilterSet(django_filters.FilterSet):
         return queryset.filter(Q(code__icontains=value) | Q(name__icontains=value)) if value else queryset
 
 
-class EmployeeCertificationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class EmployeeCertificationSerializer(serializers.ModelSerializer):
     code = serializers.CharField(source="certification.code", read_only=True)
     name = serializers.CharField(source="certification.name", read_only=True)
 
@@ -43,7 +43,7 @@ class EmployeeCertificationSerializer(serializers.ModelSerializer):  # type: ign
         fields = ["id", "certification", "code", "name", "certificate_number", "valid_from", "valid_to"]
 
 
-class EmployeeSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class EmployeeSerializer(serializers.ModelSerializer):
     certifications = EmployeeCertificationSerializer(many=True, read_only=True)
 
     class Meta:
@@ -70,17 +70,18 @@ class EmployeeViewSet(ReadOnlyViewSet):
     """Employees of the user's sites, with the certifications they hold."""
 
     queryset = Employee.objects.prefetch_related(
-        "sites", Prefetch("certifications", EmployeeCertification.objects.select_related("certification"))
+        "sites",
+        Prefetch("certifications", EmployeeCertification.objects.select_related("certification")),  # type: ignore[arg-type]
     )
     serializer_class = EmployeeSerializer
     filterset_class = EmployeeFilterSet
     ordering_fields = ["id", "code", "name", "updated_at"]
 
     def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
-        return queryset.in_sites(site_ids)  # type: ignore[attr-defined, no-any-return]
+        return queryset.in_sites(site_ids)  # type: ignore[attr-defined]
 
 
-class CertificationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class CertificationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Certification
         fields = ["id", "code", "name", "issuing_body", "validity_months", "description", "updated_at"]

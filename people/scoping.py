@@ -16,7 +16,7 @@ def visible_site_ids(user: Any) -> list[int] | None:
         cached: list[int] | None = user._mms_site_ids
         return cached
     result: list[int] | None
-    if user.is_superuser or user.groups.filter(name__in=ALL_SITES_ROLES).exists():
+    if user.is_superuser or any(name in ALL_SITES_ROLES for name in user_groups(user).values()):
         result = None
     else:
         from people.models import Employee
@@ -26,18 +26,31 @@ def visible_site_ids(user: Any) -> list[int] | None:
     return result
 
 
+def user_groups(user: Any) -> dict[int, str]:
+    """Id -> name of the user's groups (roles): one query, cached on the user object per request.
+
+    Every role question of a request (sites, administrator, "my role", the navigation) reads this.
+    """
+    if not getattr(user, "is_authenticated", False):
+        return {}
+    if not hasattr(user, "_mms_groups"):
+        user._mms_groups = dict(user.groups.values_list("id", "name"))
+    cached: dict[int, str] = user._mms_groups
+    return cached
+
+
 def user_group_ids(user: Any) -> frozenset[int]:
     """Ids of the user's groups (roles), cached on the user object per request."""
-    if not getattr(user, "is_authenticated", False):
-        return frozenset()
-    if not hasattr(user, "_mms_group_ids"):
-        user._mms_group_ids = frozenset(user.groups.values_list("id", flat=True))
-    cached: frozenset[int] = user._mms_group_ids
-    return cached
+    return frozenset(user_groups(user))
+
+
+def has_role(user: Any, name: str) -> bool:
+    """Whether the user is a member of the group (role) ``name``; no query once the groups are cached."""
+    return name in user_groups(user).values()
 
 
 def is_administrator(user: Any) -> bool:
     """Superusers and members of the Administrator role act as every role."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return bool(user.is_superuser or user.groups.filter(name="Administrator").exists())
+    return bool(user.is_superuser or has_role(user, "Administrator"))

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 
 from assets.api import in_sites
 from assets.models import Area, Container, Material, Resource
-from mms.api.serializers import ScopedPrimaryKeyRelatedField
+from mms.api.serializers import PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
 from mms.api.viewsets import ReadOnlyViewSet
 from mms.roles import ROLES
 from plans import services
@@ -40,19 +40,19 @@ from plans.models import (
 
 
 # --- Serializers -------------------------------------------------------------------------------
-class ChecklistItemSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ChecklistItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChecklistItem
         fields = ["id", "position", "text", "kind", "required", "unit", "lower_limit", "upper_limit"]
 
 
-class BillOfPartsLineSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class BillOfPartsLineSerializer(serializers.ModelSerializer):
     class Meta:
         model = BillOfPartsLine
         fields = ["id", "part", "quantity"]
 
 
-class DataParameterSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class DataParameterSerializer(serializers.ModelSerializer):
     class Meta:
         model = DataParameter
         fields = [
@@ -68,19 +68,19 @@ class DataParameterSerializer(serializers.ModelSerializer):  # type: ignore[type
         ]
 
 
-class PersonnelRequirementSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PersonnelRequirementSerializer(serializers.ModelSerializer):
     class Meta:
         model = PersonnelRequirement
         fields = ["id", "count", "certification", "trade", "estimated_hours"]
 
 
-class ActivityActionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ActivityActionSerializer(serializers.ModelSerializer):
     class Meta:
         model = ActivityAction
         fields = ["id", "on_transition", "kind"]
 
 
-class ActivitySerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ActivitySerializer(serializers.ModelSerializer):
     executing_role = serializers.SlugRelatedField(slug_field="name", read_only=True)
     checklist_items = ChecklistItemSerializer(many=True, read_only=True)
     parts = BillOfPartsLineSerializer(many=True, read_only=True)
@@ -133,7 +133,7 @@ ACTIVITY_PREFETCH = [
 ]
 
 
-class PlanVersionSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PlanVersionSerializer(serializers.ModelSerializer):
     class Meta:
         model = PlanVersion
         fields = [
@@ -161,14 +161,14 @@ class PlanVersionDetailSerializer(PlanVersionSerializer):
         read_only_fields = fields
 
 
-class MaintenancePlanSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class MaintenancePlanSerializer(serializers.ModelSerializer):
     class Meta:
         model = MaintenancePlan
         fields = ["id", "code", "name", "description", "effective_version", "active", "created_at", "updated_at"]
         read_only_fields = fields
 
 
-class ChangeSetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class ChangeSetSerializer(serializers.ModelSerializer):
     class Meta:
         model = ChangeSet
         fields = [
@@ -189,7 +189,7 @@ class ChangeSetSerializer(serializers.ModelSerializer):  # type: ignore[type-arg
         read_only_fields = [f for f in fields if f not in ("name", "description")]
 
 
-class PlanInstanceSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PlanInstanceSerializer(serializers.ModelSerializer):
     owner_role = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
     class Meta:
@@ -214,22 +214,22 @@ class PlanInstanceSerializer(serializers.ModelSerializer):  # type: ignore[type-
 
 
 # --- Inputs of the workflow actions ------------------------------------------------------------
-class PlanCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PlanCreateSerializer(serializers.Serializer):
     code = serializers.CharField(max_length=50)
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    change_set = serializers.PrimaryKeyRelatedField(queryset=ChangeSet.objects.all(), required=False, allow_null=True)
+    change_set = PrimaryKeyRelatedField(queryset=ChangeSet.objects.all(), required=False, allow_null=True)
 
 
-class DraftCreateSerializer(serializers.Serializer):  # type: ignore[type-arg]
-    change_set = serializers.PrimaryKeyRelatedField(queryset=ChangeSet.objects.all(), required=False, allow_null=True)
-    source = serializers.PrimaryKeyRelatedField(
+class DraftCreateSerializer(serializers.Serializer):
+    change_set = PrimaryKeyRelatedField(queryset=ChangeSet.objects.all(), required=False, allow_null=True)
+    source = PrimaryKeyRelatedField(
         queryset=PlanVersion.objects.all(), required=False, allow_null=True, help_text="Default: the effective version."
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class PlanApplySerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PlanApplySerializer(serializers.Serializer):
     areas = ScopedPrimaryKeyRelatedField(scope=in_sites, queryset=Area.objects.all(), many=True, required=False)
     resources = ScopedPrimaryKeyRelatedField(scope=in_sites, queryset=Resource.objects.all(), many=True, required=False)
     containers = ScopedPrimaryKeyRelatedField(
@@ -240,11 +240,11 @@ class PlanApplySerializer(serializers.Serializer):  # type: ignore[type-arg]
     start_date = serializers.DateField()
 
 
-class PlanReasonSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PlanReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
-class PlanCommentSerializer(serializers.Serializer):  # type: ignore[type-arg]
+class PlanCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
@@ -297,7 +297,7 @@ class MaintenancePlanViewSet(mixins.CreateModelMixin, GlobalViewSet):
         )
         return Response(PlanInstanceSerializer(instances, many=True).data, status=status.HTTP_201_CREATED)
 
-    def _input(self, serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:  # type: ignore[type-arg]
+    def _input(self, serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
         serializer = serializer_class(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
@@ -320,7 +320,7 @@ class PlanVersionViewSet(mixins.DestroyModelMixin, GlobalViewSet):
             queryset = queryset.prefetch_related(Prefetch("activities", activities))
         return queryset
 
-    def get_serializer_class(self) -> type[serializers.BaseSerializer]:  # type: ignore[type-arg]
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return PlanVersionDetailSerializer if self.action == "retrieve" else PlanVersionSerializer
 
     def perform_destroy(self, instance: PlanVersion) -> None:
@@ -397,7 +397,7 @@ class PlanInstanceViewSet(ReadOnlyViewSet):
     action_permissions = {"deactivate": ["plans.change_planinstance"]}
 
     def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
-        return queryset.in_sites(site_ids)  # type: ignore[attr-defined, no-any-return]
+        return queryset.in_sites(site_ids)  # type: ignore[attr-defined]
 
     @extend_schema(request=PlanReasonSerializer, responses={200: PlanInstanceSerializer})
     @action(detail=True, methods=["post"])

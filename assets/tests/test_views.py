@@ -258,7 +258,9 @@ def test_label_is_a_qr_code_of_the_absolute_resource_url(
     client: Client, technician: User, pump: Resource, settings: Any
 ) -> None:
     settings.SITE_URL = "https://mms.example.org/"
-    response = logged_in(client, technician).get(reverse("assets:resource_label", args=[pump.pk]))
+    queries, response = query_count(logged_in(client, technician), reverse("assets:resource_label", args=[pump.pk]))
+    # Session, user, role, sites, the permission check, the resource; the header's unread count.
+    assert queries <= 8
     text = response.content.decode()
     url = f"https://mms.example.org{reverse('assets:resource_detail', args=[pump.pk])}"
     assert f'href="{url}"' in text

@@ -27,14 +27,24 @@ def test_budget_totals_add_parts_labour_and_external_per_site_and_currency(site,
     services.stock_issue(part=part, location=store, quantity=4, user=storekeeper, reference="WO-1")  # 40
     services.stock_return(part=part, location=store, quantity=1, user=storekeeper, reference="WO-1")  # -10
     services.cost_entry_add(
-        site=site, reference="WO-1", description="Rewinding", amount="200", currency="USD",
-        incurred_on=datetime.date(year, 3, 1), user=supervisor,
+        site=site,
+        reference="WO-1",
+        description="Rewinding",
+        amount="200",
+        currency="USD",
+        incurred_on=datetime.date(year, 3, 1),
+        user=supervisor,
     )
     services.labour_cost_post(site=site, reference="WO-1", amounts={"USD": Decimal(75)}, on=datetime.date(year, 3, 2))
     services.labour_cost_post(site=site, reference="WO-1", amounts={"USD": Decimal(75)}, on=datetime.date(year, 3, 2))
     services.cost_entry_add(
-        site=site, reference="WO-2", description="Last year", amount="999", currency="USD",
-        incurred_on=datetime.date(year - 1, 12, 31), user=supervisor,
+        site=site,
+        reference="WO-2",
+        description="Last year",
+        amount="999",
+        currency="USD",
+        incurred_on=datetime.date(year - 1, 12, 31),
+        user=supervisor,
     )
     kes = PartFactory(unit_cost=Decimal(100), currency="KES")
     stock(kes, store, 1)
@@ -61,7 +71,12 @@ def test_warranty_status_from_contracts_and_the_resource():
     service = ContractFactory(kind=ContractKind.SERVICE)
     service.resources.add(pump)
     status = services.warranty_status(pump, today)
-    assert (status.state, status.ends_on, status.contract, status.days_left) == ("in_warranty", warranty.ends_on, warranty, 364)
+    assert (status.state, status.ends_on, status.contract, status.days_left) == (
+        "in_warranty",
+        warranty.ends_on,
+        warranty,
+        364,
+    )
     assert status.service_contracts == [service]
     assert services.warranty_status(pump, datetime.date(2027, 6, 1)).state == "expired"
 

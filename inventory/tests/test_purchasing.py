@@ -26,7 +26,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def seal():
     return PartFactory(
-        part_number="SEAL", unit_cost=Decimal(20), minimum_quantity=Decimal(1), reorder_point=Decimal(4),
+        part_number="SEAL",
+        unit_cost=Decimal(20),
+        minimum_quantity=Decimal(1),
+        reorder_point=Decimal(4),
         reorder_quantity=Decimal(10),
     )
 

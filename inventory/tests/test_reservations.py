@@ -23,7 +23,8 @@ from inventory.models import (
 )
 from inventory.tests.test_stock import assert_ledger_matches_balances
 from mms.testing import AreaFactory, PartFactory, ResourceFactory
-from orders import records, services as order_services
+from orders import records
+from orders import services as order_services
 from orders.factories import planned_order
 from orders.models import PlannedPart
 
@@ -68,7 +69,9 @@ def test_release_reserves_issue_consumes_return_and_close_frees(site, store, pum
     assert (reservation.reserved, reservation.issued) == (1, 2)
     assert held(seal, store) == (3, 1)
 
-    services.stock_return(part=seal, location=store, quantity=1, user=technician, reference=order.number, authorized=True)
+    services.stock_return(
+        part=seal, location=store, quantity=1, user=technician, reference=order.number, authorized=True
+    )
     reservation.refresh_from_db()
     assert reservation.issued == 1
     assert held(seal, store) == (4, 1)
@@ -146,9 +149,7 @@ def test_the_order_takes_parts_from_its_reserved_location_and_refuses_what_is_no
     assert_ledger_matches_balances()
 
 
-def test_closing_posts_labour_and_order_cost_adds_parts_labour_and_external(
-    site, store, pump, supervisor, technician
-):
+def test_closing_posts_labour_and_order_cost_adds_parts_labour_and_external(site, store, pump, supervisor, technician):
     part = PartFactory(unit_cost=Decimal("12.50"), currency="USD")
     stock(part, store, 4)
     order = release(order_needing(pump, [(part, 2)]), supervisor)

@@ -27,4 +27,4 @@ class BearerTokenAuthentication(TokenAuthentication):
             key = parts[1].decode()
         except UnicodeError:
             raise AuthenticationFailed(_("Invalid token header: the token has invalid characters.")) from None
-        return self.authenticate_credentials(key)  # type: ignore[no-any-return]
+        return self.authenticate_credentials(key)

@@ -5,6 +5,8 @@
 - Django ``ValidationError`` from a service or ``full_clean()``: 400, field errors
   ``{"field": ["message"]}`` (``non_field_errors`` for the rest)
 - a unique-constraint race lost at the database (``IntegrityError``): 409
+- a number too large for a database integer that reached the database (SQLite's ``OverflowError``,
+  PostgreSQL's "out of range"): 400
 - ``Http404`` and DRF's own errors: as DRF answers them (404, 400, 401, 403, 405, 415, 429).
 """
 
@@ -13,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -22,6 +24,8 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from assets.errors import ActionForbidden, ActionNotAllowed
+
+NUMERIC_VALUE_OUT_OF_RANGE = "22003"
 
 
 class Conflict(exceptions.APIException):
@@ -41,6 +45,11 @@ def validation_detail(error: DjangoValidationError) -> dict[str, Any]:
     return {api_settings.NON_FIELD_ERRORS_KEY: list(error.messages)}
 
 
+def _out_of_range(error: DataError) -> bool:
+    """PostgreSQL's "numeric value out of range" (SQLSTATE 22003)."""
+    return getattr(error.__cause__, "pgcode", None) == NUMERIC_VALUE_OUT_OF_RANGE
+
+
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, ActionForbidden):
         exc = exceptions.PermissionDenied(exc.message)
@@ -48,6 +57,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = Conflict(exc.message)
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
+    elif isinstance(exc, OverflowError) or (isinstance(exc, DataError) and _out_of_range(exc)):
+        # A number too large for a database integer that no field bounded (the filters, pages and id fields
+        # of mms.api bound theirs): the input is wrong, not the server.
+        set_rollback()
+        exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("A number is too large.")]})
     elif isinstance(exc, IntegrityError):
         # Checked rules come back as 400 from full_clean(); this is two requests racing for the same row.
         set_rollback()

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 MAX_PAGE_SIZE = 500
+MAX_PAGE_NUMBER = 10**12  # far beyond any table; keeps the OFFSET inside a database integer
 
 
 class PagePagination(PageNumberPagination):
@@ -40,7 +41,7 @@ class CountFreePagination(PageNumberPagination):
         raw = request.query_params.get(self.page_query_param, "1")
         try:
             number = int(raw)
-            if number < 1:
+            if not 1 <= number <= MAX_PAGE_NUMBER:
                 raise ValueError
         except ValueError:
             raise NotFound(_("Invalid page.")) from None

@@ -7,11 +7,23 @@ from typing import Any
 from django.db import models, transaction
 from rest_framework import serializers
 
+from mms.api.filters import out_of_range
 from people.scoping import visible_site_ids
 
 
-class CleanModelSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """DRF's id field, answering 400 for an id too large for a database integer (drivers refuse to send it)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, bool) and isinstance(data, int | float | str) and out_of_range(str(data)):
+            self.fail("does_not_exist", pk_value=data)
+        return super().to_internal_value(data)
+
+
+class CleanModelSerializer(serializers.ModelSerializer):
     """Saves through the model's ``full_clean()``: single-row rules (``clean()``, constraints) answer 400."""
+
+    serializer_related_field = PrimaryKeyRelatedField
 
     def create(self, validated_data: dict[str, Any]) -> Any:
         instance = self.Meta.model(**validated_data)
@@ -31,7 +43,7 @@ class CleanModelSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
         return instance
 
 
-class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):  # type: ignore[type-arg]
+class ScopedPrimaryKeyRelatedField(PrimaryKeyRelatedField):
     """A foreign key limited to rows in the user's sites: ``scope(queryset, site_ids)`` narrows it."""
 
     def __init__(self, *, scope: Any, **kwargs: Any) -> None:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
-from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, viewsets
 
-from mms.api.filters import StableOrderingFilter, UpdatedSinceFilter
+from mms.api.filters import BoundedFilterBackend, StableOrderingFilter, UpdatedSinceFilter
 from people.scoping import visible_site_ids
 
 
@@ -34,13 +33,13 @@ class ScopedViewSetMixin:
 
 
 class BaseViewSetMixin(ScopedViewSetMixin):
-    filter_backends = [DjangoFilterBackend, UpdatedSinceFilter, StableOrderingFilter]
+    filter_backends = [BoundedFilterBackend, UpdatedSinceFilter, StableOrderingFilter]
     ordering_fields: list[str] | str = ["id", "updated_at"]
     lookup_value_regex = "[0-9]{1,18}"
     action_permissions: dict[str, list[str]] = {}
 
 
-class ReadOnlyViewSet(BaseViewSetMixin, viewsets.ReadOnlyModelViewSet):  # type: ignore[type-arg]
+class ReadOnlyViewSet(BaseViewSetMixin, viewsets.ReadOnlyModelViewSet):
     """List and detail."""
 
 
@@ -48,6 +47,6 @@ class WritableViewSet(
     BaseViewSetMixin,
     mixins.CreateModelMixin,
     mixins.UpdateModelMixin,
-    viewsets.ReadOnlyModelViewSet,  # type: ignore[type-arg]
+    viewsets.ReadOnlyModelViewSet,
 ):
     """List, detail, create and update (no delete: records are retired, not deleted)."""

@@ -21,11 +21,25 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from rest_framework.authtoken.models import Token, TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalChanges
 
 from assets.admin import READINGS_SHOWN
 from assets.models import Area, AreaKind, Attachment, Counter, Reading, Resource
+from inventory.factories import (
+    BudgetFactory,
+    ContractFactory,
+    StockLocationFactory,
+    balance_row,
+    cost_entry_row,
+    document_sequence_row,
+    movement_row,
+    purchase_order_row,
+    purchase_request_row,
+    reservation_row,
+)
+from inventory.models import PurchaseOrderLine
 from mms.models import Heartbeat
 from mms.roles import ADMINISTRATOR, ROLE_PERMISSIONS, TECHNICIAN
 from mms.testing import (
@@ -55,6 +69,9 @@ from orders.models import (
     PlannedPart,
     SchedulerRun,
     UsedPart,
+    WebhookDelivery,
+    WebhookEvent,
+    WebhookSubscription,
     WorkOrder,
 )
 from orders.services import allocate_order_numbers
@@ -90,6 +107,7 @@ INLINE_ONLY = {
     PlannedPart,
     UsedPart,
     Comment,
+    PurchaseOrderLine,
 }
 REGISTRY: list[tuple[type[models.Model], admin.ModelAdmin[Any]]] = sorted(
     admin.site._registry.items(), key=lambda item: item[0]._meta.label_lower
@@ -105,6 +123,13 @@ NOT_ADDABLE = {
     "orders.actionlog": "written by the scheduler when a schedule transition fires an action",
     "orders.schedulerrun": "written by the scheduler jobs",
     "orders.ordernumbersequence": "advanced when order numbers are handed out",
+    "orders.webhookdelivery": "written when an event is sent to a subscription",
+    "inventory.stockbalance": "kept by the stock services with every movement",
+    "inventory.stockmovement": "the ledger is written only by the stock services",
+    "inventory.reservation": "made when an order is released, through the services",
+    "inventory.documentsequence": "advanced when purchase numbers are handed out",
+    "inventory.purchaserequest": "raised by the reorder check and the purchasing screens",
+    "inventory.purchaseorder": "made on the purchasing screens, through the services",
 }
 # Related models with too many rows for a plain select box.
 LONG_LISTS = {Area, Resource, Counter, Employee, User}
@@ -169,6 +194,16 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "people.employeecertification": EmployeeCertificationFactory,
     "inventory.part": PartFactory,
     "inventory.vendor": VendorFactory,
+    "inventory.stocklocation": StockLocationFactory,
+    "inventory.stockbalance": balance_row,
+    "inventory.stockmovement": movement_row,
+    "inventory.reservation": reservation_row,
+    "inventory.documentsequence": document_sequence_row,
+    "inventory.purchaserequest": purchase_request_row,
+    "inventory.purchaseorder": purchase_order_row,
+    "inventory.contract": lambda: ContractFactory(),
+    "inventory.costentry": cost_entry_row,
+    "inventory.budget": BudgetFactory,
     "mms.heartbeat": lambda: Heartbeat.objects.create(
         name=f"beat-{next(_numbers)}", beat_at=timezone.now(), worker="celery@host", count=3
     ),
@@ -182,6 +217,20 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "orders.actionlog": lambda: ActionLog.objects.get(order=work_order_row()),
     "orders.schedulerrun": lambda: SchedulerRun.objects.create(name=f"job-{next(_numbers)}"),
     "orders.ordernumbersequence": lambda: OrderNumberSequence.objects.create(prefix=f"T{next(_numbers)}-"),
+    "orders.webhooksubscription": lambda: WebhookSubscription.objects.create(
+        owner=UserFactory(),
+        url=f"https://erp.example.com/hook/{next(_numbers)}",
+        secret="s" * 32,
+        events=[WebhookEvent.ORDER_CREATED],
+    ),
+    "orders.webhookdelivery": lambda: WebhookDelivery.objects.create(
+        subscription=ROW_MAKERS["orders.webhooksubscription"](),
+        order=work_order_row(),
+        event=WebhookEvent.EXECUTION_TRANSITION,
+        transition="approve",
+    ),
+    # The token admin addresses a token by its user's id (TokenProxy.pk).
+    "authtoken.tokenproxy": lambda: TokenProxy.objects.get(key=Token.objects.create(user=UserFactory()).key),
     "auth.user": UserFactory,
     "auth.group": lambda: Group.objects.create(name=f"Group {next(_numbers)}"),
     "django_celery_beat.periodictask": periodic_task_row,

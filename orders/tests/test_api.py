@@ -243,7 +243,10 @@ def test_corrective_request_bad_input_is_400_with_field_errors(resource, foreign
     both = client.post(url("workorder-list"), {"resource": resource.pk, "area": resource.area_id, "title": "x"})
     assert "non_field_errors" in both.json()
     storekeeper = make_role_user("Storekeeper", site=resource.area.site)
-    assert token_client(storekeeper).post(url("workorder-list"), {"resource": resource.pk, "title": "x"}).status_code == 403
+    assert (
+        token_client(storekeeper).post(url("workorder-list"), {"resource": resource.pk, "title": "x"}).status_code
+        == 403
+    )
 
 
 # --- Records on an order -----------------------------------------------------------------------
@@ -283,7 +286,10 @@ def test_technician_records_checklist_data_parts_labour_comment_and_file(working
 
 def test_recording_refusals(working, requester, resource, sup):
     part = PartFactory()
-    assert token_client(requester).post(url("usedpart-list", working.pk), {"part": part.pk, "quantity": "1"}).status_code == 403
+    assert (
+        token_client(requester).post(url("usedpart-list", working.pk), {"part": part.pk, "quantity": "1"}).status_code
+        == 403
+    )
     client = token_client(sup)
     assert client.post(url("usedpart-list", working.pk), {"part": part.pk, "quantity": "-1"}).status_code == 400
     assert client.post(url("labourentry-list", working.pk), {"hours": "30"}).status_code == 400

@@ -33,7 +33,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.received.append({"headers": self.headers, "body": body})  # case-insensitive
                 self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
@@ -93,7 +93,11 @@ def test_transition_is_delivered_signed_and_logged(receiver, resource, sup, inte
     order = planned_order(resource)
     assert token_client(sup).post(reverse("api:workorder-approve", args=[order.pk])).status_code == 200
     delivery = WebhookDelivery.objects.get()
-    assert (delivery.event, delivery.transition, delivery.order_id) == ("order.execution_transition", "approve", order.pk)
+    assert (delivery.event, delivery.transition, delivery.order_id) == (
+        "order.execution_transition",
+        "approve",
+        order.pk,
+    )
 
     assert webhooks.deliver_pending([delivery.pk]) == []
 

@@ -231,6 +231,39 @@ def test_requester_posting_approve_is_403(client, requester, supervisor, pump):
     assert order.execution_state == ExecutionState.REQUESTED
 
 
+def test_a_requester_who_sees_the_order_may_not_record_or_decide(client, requester, working, pump):
+    """Every recording endpoint and owner decision, posted by hand: 403, and nothing is written."""
+    hours = CounterFactory(resource=pump, name="Operating hours", unit="h")
+    item = working.activity.checklist_items.first()
+    parameter = working.activity.data_parameters.first()
+    logged_in(client, requester)
+    html = client.get(reverse("orders:detail", args=[working.pk])).content.decode()
+    assert "Enter a reading" not in html
+    assert "Add a part used" not in html
+    assert "Start clock" not in html
+    posts = [
+        (reverse("orders:checklist_answer", args=[working.pk, item.pk]), {"done": "yes"}),
+        (reverse("orders:data_value", args=[working.pk, parameter.pk]), {"value": "50"}),
+        (reverse("orders:reading_add", args=[working.pk]), {"counter": hours.pk, "value": "10"}),
+        (reverse("orders:used_part_add", args=[working.pk]), {"part_number": "SEAL-01", "quantity": "1"}),
+        (reverse("orders:labour_add", args=[working.pk]), {"hours": "1"}),
+        (reverse("orders:labour_clock", args=[working.pk, "start"]), {}),
+        (reverse("orders:transition", args=[working.pk, "complete"]), {}),
+        (reverse("orders:transition", args=[working.pk, "skip"]), {"skip-reason": "not needed"}),
+        (reverse("orders:assign", args=[working.pk]), {"employees": [requester.employee.pk]}),
+    ]
+    for url, data in posts:
+        assert client.post(url, data).status_code == 403, url
+    assert not ChecklistAnswer.objects.exists()
+    assert not DataValue.objects.exists()
+    assert not Reading.objects.exists()
+    assert not UsedPart.objects.exists()
+    assert not LabourEntry.objects.exists()
+    assert not Assignment.objects.filter(order=working).exists()
+    working.refresh_from_db()
+    assert working.execution_state == ExecutionState.IN_PROGRESS
+
+
 def test_technician_cannot_record_work_before_begin_and_sees_why(client, technician, supervisor, pump, activity):
     order = released_order(pump, supervisor, activity=activity)
     logged_in(client, technician)
@@ -274,6 +307,9 @@ def test_technician_journey_checklist_data_reading_part_labour_complete(client, 
     )
     assert response.status_code == 200
     assert "Out of limits" in response.content.decode()
+    # Stored with 4 decimals, shown as entered: no padding zeros on the badge or in the field.
+    assert ">9.5 bar<" in response.content.decode()
+    assert 'value="9.5"' in response.content.decode()
     response = client.post(reverse("orders:checklist_answer", args=[working.pk, pressure.pk]), {"number": ""}, **HTMX)
     assert response.status_code == 400
     assert "Enter the measured value." in response.content.decode()
@@ -549,6 +585,17 @@ def test_calendar_month_and_week_show_late_orders(client, planner, supervisor, p
     filtered = client.get(reverse("orders:calendar"), {"q": "nothing-like-this"}).content.decode()
     assert late.number not in filtered
     assert "No work order matches these filters in this period." in filtered
+    # By entity: the area picker lists my sites' areas only, and picking one keeps what is inside it.
+    other_area = AreaFactory(parent=pump.area.site, name="Intake")
+    foreign = AreaFactory(parent=SiteFactory(), name="Not my site")
+    in_plant = client.get(reverse("orders:calendar"), {"area": pump.area.pk}).content.decode()
+    assert late.number in in_plant
+    assert f'<option value="{other_area.pk}">' in in_plant
+    assert foreign.name not in in_plant
+    in_intake = client.get(reverse("orders:calendar"), {"area": other_area.pk}).content.decode()
+    assert late.number not in in_intake
+    by_plan = {"plan": late.plan_instance.plan_id, "site": pump.area.site_id}
+    assert late.number in client.get(reverse("orders:calendar"), by_plan).content.decode()
 
 
 def test_calendar_query_count_is_constant(client, planner, supervisor, pump, plant):

@@ -89,11 +89,12 @@ def assert_no_horizontal_scroll(page: Page, width: int) -> None:
     assert scroll_width <= width, f"page is {scroll_width} px wide in a {width} px viewport"
 
 
-def released(works, **fields):
+def released(works, resource=None, **fields):
+    """A released order of the monthly inspection (a plan applies once per entity: one order per resource)."""
     from orders import services
     from orders.factories import released_order
 
-    order = released_order(works["pump"], works["supervisor"], activity=works["activity"], **fields)
+    order = released_order(resource or works["pump"], works["supervisor"], activity=works["activity"], **fields)
     services.copy_planned_parts(order)
     return order
 
@@ -196,8 +197,8 @@ def test_supervisor_approves_releases_assigns_accepts_with_signature_and_reworks
     page.locator(f"#order-{first.pk}").get_by_role("button", name="Release").click()
     expect(page.get_by_text(f"{first.number} released.")).to_be_visible()
     page.get_by_role("link", name=re.compile("To release")).click()
-    page.locator(f"#order-{second.pk}").get_by_role("link", name="Assign").click()
-    expect(page.get_by_text("0 open orders")).to_be_visible()
+    page.locator(f"#order-{second.pk}").get_by_role("button", name="Assign").click()
+    expect(page.locator(".assign-choice", has_text="tom-technician").get_by_text("0 open orders")).to_be_visible()
     page.get_by_label(re.compile("tom-technician")).check()
     screenshot("orders-assign-desktop")
     page.get_by_role("button", name="Save assignment").click()
@@ -309,7 +310,8 @@ def test_planner_finds_a_late_order_on_the_calendar(page: Page, live_server, wor
     now = timezone.now()
     late = released(works, due_at=now - datetime.timedelta(days=1))
     WorkOrder.objects.filter(pk=late.pk).update(schedule_state="late_due")
-    on_time = released(works, due_at=now + datetime.timedelta(days=1))
+    second_pump = ResourceFactory(tag="P-0102", name="Raw water pump 2", area=works["plant"])
+    on_time = released(works, resource=second_pump, due_at=now + datetime.timedelta(days=1))
     base = live_server.url
     page.set_viewport_size(DESKTOP)
     log_in(page, base, "paula-planner")
