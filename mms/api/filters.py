@@ -3,6 +3,7 @@ incremental sync, and ``?ordering=`` with a stable last key."""
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -41,6 +42,17 @@ def _is_numeric(field: forms.Field) -> bool:
     return isinstance(field, NUMERIC_FIELDS)
 
 
+def _in_utc(name: str, value: Any) -> Any:
+    """An aware date and time moved to UTC: PostgreSQL refuses offsets beyond ±15:59 (``-19:43`` is valid
+    ISO 8601), and moving it may step past the year 9999, which is refused as out of range."""
+    if not isinstance(value, datetime.datetime) or value.tzinfo is None:
+        return value
+    try:
+        return value.astimezone(datetime.UTC)
+    except (OverflowError, ValueError):
+        raise ValidationError({name: [_("Give a date and time between the years 1 and 9999.")]}) from None
+
+
 class BoundedFilterBackend(DjangoFilterBackend):
     """django-filter's backend (the FilterSets the screens use), with every numeric and id filter checked
     for range first: ``?site=1e30`` answers 400 with the filter's name, never a database error."""
@@ -60,6 +72,11 @@ class BoundedFilterBackend(DjangoFilterBackend):
             raise ValidationError(errors)
         if not filterset.is_valid() and self.raise_exception:
             raise utils.translate_validation(filterset.errors)
+        for name, value in list(form.cleaned_data.items()):
+            if isinstance(value, slice):  # date ranges
+                form.cleaned_data[name] = slice(_in_utc(name, value.start), _in_utc(name, value.stop))
+            else:
+                form.cleaned_data[name] = _in_utc(name, value)
         return filterset.qs
 
 
@@ -82,7 +99,7 @@ class UpdatedSinceFilter(BaseFilterBackend):
             raise ValidationError(
                 {UPDATED_SINCE: [_("Give an ISO 8601 date and time with its offset, e.g. 2026-11-23T08:00:00Z.")]}
             )
-        return queryset.filter(updated_at__gte=moment)
+        return queryset.filter(updated_at__gte=_in_utc(UPDATED_SINCE, moment))
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
         return [

@@ -108,6 +108,12 @@ def test_updated_since_returns_only_changed_orders(resource, sup):
     bad = client.get(url("workorder-list"), {"updated_since": "yesterday"})
     assert bad.status_code == 400
     assert "updated_since" in bad.json()
+    # Valid ISO 8601 that PostgreSQL would refuse as sent: an offset beyond ±15:59, a year past 9999 in UTC.
+    far_offset = client.get(url("workorder-list"), {"updated_since": "2024-12-31T10:00:00-19:43"})
+    assert [row["id"] for row in far_offset.json()["results"]] == [changed.pk]
+    too_late = client.get(url("workorder-list"), {"updated_since": "9999-12-31T23:00:00-05:00"})
+    assert too_late.status_code == 400
+    assert "updated_since" in too_late.json()
 
 
 def test_order_detail_query_count(resource, sup, django_assert_max_num_queries):
