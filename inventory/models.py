@@ -627,6 +627,10 @@ class PurchaseOrder(ConcurrentTransitionMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.number} {self.vendor}"
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        """The protected state is not a form field: only transitions set it (a check constraint backs it)."""
+        super().clean_fields(exclude={*(exclude or ()), "state"})
+
     # --- Conditions (no side effects) ---------------------------------------------------------
     def has_lines(self: Any) -> bool:  # Any: django-fsm types conditions as Callable[[Model], bool]
         return self.pk is not None and self.lines.exists()

@@ -22,4 +22,6 @@ urlpatterns = [
     path("purchase-orders/<int:pk>/lines/<int:line_pk>/remove/", views.order_line_remove, name="order_line_remove"),
     path("purchase-orders/<int:pk>/<slug:action>/", views.order_action, name="order_action"),
     path("contracts/", views.contract_list, name="contract_list"),
+    path("reservations/<int:pk>/move/", views.reservation_move, name="reservation_move"),
+    path("budgets/", views.budget_report, name="budget_report"),
 ]

@@ -21,6 +21,7 @@ from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -51,6 +52,7 @@ from inventory.models import (
     PurchaseRequestState,
     Reservation,
     StockBalance,
+    StockLocation,
     StockMovement,
 )
 from mms.dashboards import paginate
@@ -170,11 +172,12 @@ def stock_issue(request: HttpRequest) -> HttpResponse:
     reservations = (
         Reservation.objects.in_sites(site_ids)
         .open()
-        .filter(reserved__gt=0)
+        .filter(Q(reserved__gt=0) | Q(requested__gt=F("reserved") + F("issued")))
         .select_related("part", "location")
         .order_by("created_at", "id")[:20]
     )
-    return render(request, "inventory/issue.html", {"form": form, "reservations": reservations})
+    locations = list(StockLocation.objects.in_sites(site_ids).active().order_by("code"))
+    return render(request, "inventory/issue.html", {"form": form, "reservations": reservations, "locations": locations})
 
 
 # --- Purchase requests -------------------------------------------------------------------------
@@ -443,4 +446,49 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         request,
         "inventory/contract_list.html",
         {"contracts": page, "query": query, "today": today, "soon": today + datetime.timedelta(days=30)},
+    )
+
+
+# --- Reservations held for work orders -----------------------------------------------------------
+@storekeeper_screen
+@require_POST
+def reservation_move(request: HttpRequest, pk: int) -> HttpResponse:
+    """Hold an order's reservation at another location of its site (from the order page's store panel)."""
+    site_ids = visible_site_ids(request.user)
+    reservation = get_object_or_404(Reservation.objects.in_sites(site_ids).select_related("location"), pk=pk)
+    location = StockLocation.objects.in_sites(site_ids).filter(pk=request.POST.get("location") or 0).first()
+    if location is None:
+        messages.error(request, _("Choose a location of the work's site."))
+    else:
+        run_service(
+            request,
+            lambda: services.reservation_move(reservation=reservation, location=location, user=request.user),
+            _("%(part)s for %(reference)s is now held at %(location)s.")
+            % {"part": reservation.part.part_number, "reference": reservation.reference, "location": location.code},
+        )
+    if request.POST.get("next") == "order" and request.user.has_perm("orders.view_workorder"):
+        from orders.models import WorkOrder
+
+        order = WorkOrder.objects.visible_to(request.user).filter(number=reservation.reference).first()
+        if order is not None:
+            return redirect(reverse("orders:detail", args=[order.pk]) + "#stock")
+    return redirect(reverse("inventory:issue") + "#reservations")
+
+
+# --- Budgets -----------------------------------------------------------------------------------
+@stores_screen
+def budget_report(request: HttpRequest) -> HttpResponse:
+    """Budget against actual per site of the user and currency for a year (parts, labour, external)."""
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year", today.year))
+    except ValueError:
+        year = today.year
+    if not 2000 <= year <= 2100:
+        year = today.year
+    lines = services.budget_report(site_ids=visible_site_ids(request.user), year=year)
+    return render(
+        request,
+        "inventory/budget_report.html",
+        {"lines": lines, "year": year, "years": range(today.year + 1, today.year - 5, -1)},
     )

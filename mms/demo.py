@@ -566,6 +566,7 @@ class DemoLoader:
         self.load_users_and_people()
         self.load_equipment()
         self.load_inventory()
+        self.load_store()
         self.load_plans()
         return {outcome.value: self.tally[outcome] for outcome in Outcome}
 
@@ -1134,6 +1135,51 @@ class DemoLoader:
                     "active": True,
                 },
             )
+
+    def load_store(self) -> None:
+        """Riverside's main store with stock, reorder points reached and a purchase order to receive (made
+        once through the services, see ``inventory.demo``); the site's budget; warranty and service contracts."""
+        from inventory import demo as store_demo
+        from inventory.models import Budget, Contract, ContractKind
+
+        riverside = self.areas[SITE_RIVERSIDE]
+        before = store_demo.store_rows()
+        store_demo.load_store(
+            site=riverside,
+            storekeeper=self.users["storekeeper"],
+            approver=self.users["supervisor"],
+            today=DEMO_TODAY,
+            time_zone=DEMO_TIME_ZONE,
+        )
+        self.tally[Outcome.UNCHANGED] += before
+        self.tally[Outcome.CREATED] += store_demo.store_rows() - before
+        self.put(
+            Budget,
+            {"site": riverside, "year": DEMO_TODAY.year, "currency": DEMO_CURRENCY},
+            {"amount": Decimal("4500000.00"), "note": "Maintenance: parts, labour and contractors"},
+        )
+        contracts = [
+            ("W-LPE-2024-118", ContractKind.WARRANTY, "Extended pump warranty", "V-LPE", "RIV-RWP-03",
+             datetime.date(2024, 12, 15), DEMO_TODAY + datetime.timedelta(days=20), "0.00"),
+            ("S-NPS-2026-07", ContractKind.SERVICE, "Generator service agreement", "V-NPS", "RIV-GEN-01",
+             datetime.date(2026, 1, 1), datetime.date(2026, 12, 31), "240000.00"),
+        ]  # fmt: skip
+        for number, kind, title, vendor, tag, starts_on, ends_on, value in contracts:
+            contract, outcome = self.put(
+                Contract,
+                {"number": number},
+                {
+                    "kind": kind,
+                    "title": title,
+                    "vendor": Vendor.objects.get(code=vendor),
+                    "starts_on": starts_on,
+                    "ends_on": ends_on,
+                    "notice_days": 30,
+                    "value": Decimal(value),
+                    "currency": DEMO_CURRENCY,
+                },
+            )
+            self.link(contract, outcome, "resources", [self.resources[tag]])
 
     # --- plans -----------------------------------------------------------------------------------
     def load_plans(self) -> None:

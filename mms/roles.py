@@ -86,6 +86,11 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("assets", "attachment", ("add", "view")),
         ("inventory", "*", ALL),
         ("inventory", "purchaseorder", ("receive",)),
+        # The work orders parts are reserved and issued for: the storekeeper reads them (and moves their
+        # reservations from the order page) but takes no part in their execution.
+        ("orders", "workorder", VIEW),
+        ("orders", "plannedpart", VIEW),
+        ("orders", "usedpart", VIEW),
     ],
     REQUESTER: [
         ("orders", "workorder", ("add", "view")),

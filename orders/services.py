@@ -28,6 +28,7 @@ from assets.models import Area, Container, Counter, Material, Reading, ReadingSo
 from inventory import services as inventory_services
 from orders.models import (
     OPEN_STATES,
+    Assignment,
     ExecutionState,
     OrderKind,
     OrderNumberSequence,
@@ -119,7 +120,7 @@ TRANSITION_PARTICIPLES = {
 }
 
 
-def _save(order: WorkOrder, user: Any, reason: str = "") -> WorkOrder:
+def _save(order: WorkOrder, user: Any, reason: str = "", reserve_at: Any = None) -> WorkOrder:
     """Save after a transition; history records who and why. Closing releases what the order held.
 
     Webhook subscribers hear of the new order or the transition (``reason`` up to a colon names it).
@@ -133,7 +134,7 @@ def _save(order: WorkOrder, user: Any, reason: str = "") -> WorkOrder:
     if order.is_closed:
         _after_close(order)
     elif reason in ("release", "auto-release"):
-        _after_release(order, user)
+        _after_release(order, user, reserve_at)
     webhooks.order_saved(order, created=created, transition=reason.split(":")[0])
     if not created:
         _notify_requester(order, user)
@@ -162,12 +163,17 @@ def _notify_requester(order: WorkOrder, user: Any) -> None:
     )
 
 
-def _after_release(order: WorkOrder, user: Any) -> None:
+def _after_release(order: WorkOrder, user: Any, location: Any = None) -> None:
     """Released work holds its planned parts in a store of its site; shortages are recorded (and requested)."""
     lines = [(planned.part, planned.quantity) for planned in order.planned_parts.select_related("part")]
     if lines:
         inventory_services.reservations_make(
-            reference=order.number, site=order.site, lines=lines, user=user, authorized=True
+            reference=order.number,
+            site=order.site,
+            lines=lines,
+            user=user,
+            location=location,
+            authorized=True,
         )
 
 
@@ -286,10 +292,11 @@ def order_approve(*, order: WorkOrder, user: Any) -> WorkOrder:
 
 
 @transaction.atomic
-def order_release(*, order: WorkOrder, user: Any) -> WorkOrder:
-    """Make approved work ready to begin."""
+def order_release(*, order: WorkOrder, user: Any, location: Any = None) -> WorkOrder:
+    """Make approved work ready to begin; its planned parts are reserved at ``location`` (a stock location
+    of the order's site) or, by default, where the site has them available."""
     order = _owner_action(order, user, "release")
-    return _save(order, user, "release")
+    return _save(order, user, "release", reserve_at=location)
 
 
 @transaction.atomic
@@ -459,7 +466,12 @@ def order_begin(*, order: WorkOrder, user: Any) -> WorkOrder:
             raise ActionForbidden(refusal)
         raise ActionNotAllowed(refusal)
     _transition(order, "begin")
-    return _save(order, user, "begin")
+    _save(order, user, "begin")
+    # Whoever begins the work is on it: assigned, if the owner role had not assigned them already.
+    employee = Employee.objects.filter(user=user, active=True).only("pk").first()
+    if employee is not None and not order.assignments.filter(employee=employee).exists():
+        Assignment.objects.create(order=order, employee=employee, assigned_by=user)
+    return order
 
 
 @transaction.atomic

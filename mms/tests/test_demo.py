@@ -375,3 +375,49 @@ def test_load_demo_plan_history_names_who_did_it():
     for model in (ChangeSet, MaintenancePlan, PlanVersion, Activity, PlanInstance):
         authors = set(model.history.values_list("history_user", flat=True))
         assert authors <= {planner.pk, supervisor.pk}, model
+
+
+# --- Stores --------------------------------------------------------------------------------------
+def test_load_demo_gives_the_storekeeper_a_store_to_run():
+    """Stock at Riverside's main store, parts at their reorder point already requested, a purchase order
+    placed and waiting to be received, a budget, and contracts; the ledger adds up to the balances."""
+    from django.db.models import Sum
+
+    from inventory.demo import DEMO_STOCK, DEMO_STORE_CODE
+    from inventory.models import (
+        Budget,
+        Contract,
+        PurchaseOrder,
+        PurchaseOrderState,
+        PurchaseRequest,
+        StockBalance,
+        StockLocation,
+        StockMovement,
+    )
+    from inventory.services import warranty_status
+    from people.scoping import visible_site_ids
+
+    store = StockLocation.objects.get(code=DEMO_STORE_CODE)
+    storekeeper = User.objects.get(username="storekeeper")
+    assert store.site_id in visible_site_ids(storekeeper)
+    balances = {
+        b.part.part_number: b.on_hand for b in StockBalance.objects.filter(location=store).select_related("part")
+    }
+    assert balances == {number: Decimal(quantity) for number, quantity in DEMO_STOCK}
+    for balance in StockBalance.objects.all():
+        ledger = StockMovement.objects.filter(part=balance.part, location=balance.location).aggregate(s=Sum("quantity"))
+        assert ledger["s"] == balance.on_hand
+    assert set(PurchaseRequest.objects.open().values_list("part__part_number", flat=True)) == {"FLT-OIL-LF3000"}
+    order = PurchaseOrder.objects.get(deliver_to=store)
+    assert order.state == PurchaseOrderState.ORDERED
+    assert sorted(order.lines.values_list("part__part_number", "quantity")) == [
+        ("BRG-6309-2Z", Decimal(6)),
+        ("VB-XPA-1250", Decimal(4)),
+    ]
+    assert order.approved_by == User.objects.get(username="supervisor")
+    assert max(StockMovement.objects.values_list("occurred_at", flat=True)).date() < DEMO_TODAY
+    assert order.ordered_at.date() < DEMO_TODAY
+    assert Budget.objects.filter(site=store.site, year=DEMO_TODAY.year).exists()
+    assert Contract.objects.count() == 2
+    pump = Resource.objects.get(tag="RIV-RWP-03")
+    assert warranty_status(pump, today=DEMO_TODAY).state == "expiring"

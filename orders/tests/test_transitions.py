@@ -125,6 +125,10 @@ def test_only_the_executing_role_begins_and_completes(resource, people):
     with pytest.raises(ActionForbidden, match="Only the role Technician"):
         services.order_begin(order=order, user=people["supervisor"])
     services.order_begin(order=order, user=people["technician"])
+    # Whoever begins is on the order from then on (assigned once, however often the page is posted).
+    assert list(order.assignments.values_list("employee__user", "assigned_by")) == [
+        (people["technician"].pk, people["technician"].pk)
+    ]
     with pytest.raises(ActionForbidden):
         services.order_complete(order=order, user=people["requester"])
 
@@ -157,6 +161,7 @@ def test_assigned_orders_begin_only_by_an_assignee(resource, people, site):
     with pytest.raises(ActionNotAllowed, match="assigned to someone else"):
         services.order_begin(order=order, user=people["technician"])
     services.order_begin(order=order, user=other)
+    assert list(order.assignments.values_list("employee__user", flat=True)) == [other.pk]  # not twice
 
 
 def test_complete_needs_required_checklist_and_data(resource, people):

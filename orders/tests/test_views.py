@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.contrib.staticfiles import finders
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assets.models import Area, Reading, Resource
-from mms.roles import PLANNER, REQUESTER, SUPERVISOR, TECHNICIAN
+from mms.roles import PLANNER, REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
 from mms.testing import (
     AreaFactory,
     CertificationFactory,
@@ -56,8 +56,10 @@ from plans.models import Activity, ChecklistItemKind
 pytestmark = pytest.mark.django_db
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
-# The technician's order page on first load (HTML + CSS + JS, uncompressed) stays below this.
+# The technician's order page on first load (HTML + CSS + JS) stays below these: uncompressed, and as
+# transferred (the page gzipped by the server, the static files pre-compressed by WhiteNoise).
 ORDER_PAGE_BUDGET_BYTES = 200_000
+ORDER_PAGE_TRANSFER_BUDGET_BYTES = 50_000
 
 
 # --- Fixtures ----------------------------------------------------------------------------------
@@ -182,6 +184,39 @@ def test_my_work_paginates(client, technician, supervisor, pump):
     assert "Page 1 of 2" in response.content.decode()
 
 
+def test_my_work_is_mine_or_my_roles_unassigned_and_filters_by_site(client, technician, supervisor, pump, site):
+    colleague = make_role_user(TECHNICIAN, site=site, username="colin-colleague")
+    for_my_role = released_order(pump, supervisor)  # the Technician role's, and nobody's yet
+    mine = released_order(pump, supervisor)
+    Assignment.objects.create(order=mine, employee=technician.employee)
+    theirs = released_order(pump, supervisor)
+    Assignment.objects.create(order=theirs, employee=colleague.employee)
+    stores = released_order(
+        pump, supervisor, activity=ActivityFactory(executing_role=Group.objects.get(name=STOREKEEPER))
+    )
+    second_site = SiteFactory(name="Kibera health centre")
+    technician.employee.sites.add(second_site)
+    supervisor.employee.sites.add(second_site)
+    supervisor = User.objects.get(pk=supervisor.pk)  # a fresh user: the site scope is cached per instance
+    far = released_order(ResourceFactory(area=AreaFactory(parent=second_site)), supervisor)
+    logged_in(client, technician)
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get(reverse("orders:my_work")).content.decode()
+    assert len(queries) <= 12, [q["sql"] for q in queries.captured_queries]
+    shown = set(re.findall(r"<strong>(WO-\d+)</strong>", html))
+    assert shown == {for_my_role.number, mine.number, far.number}
+    assert theirs.number not in shown  # assigned to a colleague
+    assert stores.number not in shown  # another role's work
+    by_site = client.get(reverse("orders:my_work"), {"site": second_site.pk}).content.decode()
+    assert set(re.findall(r"<strong>(WO-\d+)</strong>", by_site)) == {far.number}
+    # A site the technician does not belong to is not a choice: the filter cannot widen the scope.
+    foreign = SiteFactory(name="Not mine")
+    refused = client.get(reverse("orders:my_work"), {"site": foreign.pk}).content.decode()
+    assert set(re.findall(r"<strong>(WO-\d+)</strong>", refused)) == shown
+    assert "Select a valid choice" in refused  # said on the filter, inline
+    assert foreign.name not in html
+
+
 # --- The order page ----------------------------------------------------------------------------
 def test_order_page_shows_entity_checklist_limits_and_buttons(client, technician, working, plant):
     response = logged_in(client, technician).get(reverse("orders:detail", args=[working.pk]))
@@ -199,6 +234,26 @@ def test_order_page_shows_entity_checklist_limits_and_buttons(client, technician
     assert ">Complete<" not in html
     assert "To complete, still answer:" in html
     assert "Valve closed" in html
+
+
+def test_order_page_shows_the_entity_photo_and_its_location(client, technician, working, pump):
+    Resource.objects.filter(pk=pump.pk).update(photo="resources/2026/p-0101.jpg")
+    html = logged_in(client, technician).get(reverse("orders:detail", args=[working.pk])).content.decode()
+    assert re.search(r'<img src="[^"]*resources/2026/p-0101\.jpg"[^>]*class="entity-photo"', html)
+    assert "Kisumu water works › Treatment plant" in html
+
+
+def test_checklist_item_or_parameter_of_another_activity_is_404(client, technician, working):
+    other = ActivityFactory()
+    item = ChecklistItemFactory(activity=other)
+    parameter = DataParameterFactory(activity=other)
+    logged_in(client, technician)
+    url = reverse("orders:checklist_answer", args=[working.pk, item.pk])
+    assert client.post(url, {"done": "yes"}, **HTMX).status_code == 404
+    url = reverse("orders:data_value", args=[working.pk, parameter.pk])
+    assert client.post(url, {"value": "50"}, **HTMX).status_code == 404
+    assert not ChecklistAnswer.objects.exists()
+    assert not DataValue.objects.exists()
 
 
 def test_order_of_another_site_is_404_for_get_and_post(client, technician, supervisor, activity):
@@ -338,6 +393,8 @@ def test_technician_journey_checklist_data_reading_part_labour_complete(client, 
     assert client.post(reverse("orders:comment_add", args=[working.pk]), {"text": "Seal replaced."}).status_code == 302
 
     page = client.get(reverse("orders:detail", args=[working.pk])).content.decode()
+    assert re.search(r'>Leak</a> <small class="muted">photo, \d+\xa0bytes', page)  # fetched only when asked
+    assert "Seal replaced." in page
     assert ">Complete<" in page
     response = client.post(reverse("orders:transition", args=[working.pk, "complete"]), follow=True)
     assert any("waits for acceptance" in m for m in messages_of(response))
@@ -396,21 +453,29 @@ def test_order_page_query_count_is_constant(client, technician, working, pump):
 
 
 def test_technician_order_page_stays_light(client, technician, working, capsys):
-    """Bytes on first load: the HTML plus every stylesheet and script it references (no images)."""
-    response = logged_in(client, technician).get(reverse("orders:detail", args=[working.pk]))
-    html = response.content
+    """Bytes on first load: the HTML plus every stylesheet and script it references (no images), both
+    uncompressed and as transferred to a phone that accepts gzip."""
+    response = logged_in(client, technician).get(
+        reverse("orders:detail", args=[working.pk]), HTTP_ACCEPT_ENCODING="gzip, deflate, br"
+    )
+    assert response.status_code == 200
+    assert response["Content-Encoding"] == "gzip"  # the server compresses the page itself
+    sent = response.content
+    html = gzip.decompress(sent)
+    assert b"Monthly pump inspection" in html
     assets = re.findall(rb'(?:href|src)="/static/([^"]+\.(?:css|js))"', html)
     assert assets, "the page references its CSS and JS"
     sizes = {name.decode(): Path(finders.find(name.decode())).read_bytes() for name in assets}
     total = len(html) + sum(len(body) for body in sizes.values())
-    zipped = len(gzip.compress(html)) + sum(len(gzip.compress(body)) for body in sizes.values())
+    transferred = len(sent) + sum(len(gzip.compress(body)) for body in sizes.values())
     with capsys.disabled():
         print(
-            f"\norder page first load: HTML {len(html)} B + "
-            + " + ".join(f"{name} {len(body)} B" for name, body in sizes.items())
-            + f" = {total} B ({zipped} B gzipped)"
+            f"\norder page first load: HTML {len(html)} B ({len(sent)} B gzipped) + "
+            + " + ".join(f"{name} {len(body)} B ({len(gzip.compress(body))} B gzipped)" for name, body in sizes.items())
+            + f" = {total} B, {transferred} B transferred"
         )
     assert total < ORDER_PAGE_BUDGET_BYTES
+    assert transferred < ORDER_PAGE_TRANSFER_BUDGET_BYTES
     assert b"<img" not in html  # no photo on this entity: nothing else to fetch
 
 
@@ -439,6 +504,32 @@ def test_queue_tabs_and_bulk_approve_release_report_failures(client, supervisor,
     ) == {"released"}
     empty = client.post(reverse("orders:queue_bulk"), {"action": "approve"}, follow=True)
     assert "Tick some orders first." in messages_of(empty)
+
+
+def test_bulk_with_another_sites_ids_touches_nothing_there(client, supervisor, requester, pump):
+    elsewhere = ResourceFactory(area=AreaFactory(parent=SiteFactory(name="Elsewhere")))
+    other_supervisor = make_role_user(SUPERVISOR, site=elsewhere.area.site)
+    foreign = services.order_request_corrective(entity=elsewhere, user=other_supervisor, title="Not yours")
+    own = services.order_request_corrective(entity=pump, user=requester, title="Mine")
+    response = logged_in(client, supervisor).post(
+        reverse("orders:queue_bulk"), {"action": "approve", "orders": [own.pk, foreign.pk]}, follow=True
+    )
+    texts = messages_of(response)
+    assert f"Approved: {own.number}." in texts
+    assert "1 of the ticked orders could not be found." in texts
+    assert foreign.number not in " ".join(texts)  # nothing about the other site's order leaks
+    foreign.refresh_from_db()
+    assert foreign.execution_state == ExecutionState.REQUESTED
+    # A technician may tick and post, but approves nothing: each order says why.
+    technician = make_role_user(TECHNICIAN, site=pump.area.site)
+    another = services.order_request_corrective(entity=pump, user=requester, title="Also mine")
+    response = logged_in(client, technician).post(
+        reverse("orders:queue_bulk"), {"action": "approve", "orders": [another.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    assert any(m.startswith(another.number) for m in messages_of(response))
+    another.refresh_from_db()
+    assert another.execution_state == ExecutionState.REQUESTED
 
 
 def test_queue_query_count_is_constant(client, supervisor, requester, pump, plant):
@@ -629,6 +720,17 @@ def test_backlog_lists_overdue_and_undated_open_orders(client, planner, supervis
     filtered = client.get(reverse("orders:backlog"), {"kind": "planned"}).content.decode()
     assert undated.number not in filtered
     assert overdue.number in filtered
+
+
+def test_empty_states_of_the_queue_backlog_and_calendar(client, supervisor):
+    logged_in(client, supervisor)
+    assert "Nothing is waiting for you here." in client.get(reverse("orders:queue")).content.decode()
+    accept_tab = client.get(reverse("orders:queue"), {"tab": "acceptance"}).content.decode()
+    assert "Nothing is waiting for you here." in accept_tab
+    assert "The backlog is empty" in client.get(reverse("orders:backlog")).content.decode()
+    assert "No work order is due in this period." in client.get(reverse("orders:calendar")).content.decode()
+    week = client.get(reverse("orders:calendar"), {"view": "week"}).content.decode()
+    assert "No work order is due in this period." in week
 
 
 def test_screens_need_a_login_and_a_role(client, pump):

@@ -71,6 +71,7 @@ def open_nav(page: Page, name: str) -> None:
 
 
 def assert_no_horizontal_scroll(page: Page, width: int) -> None:
+    page.wait_for_load_state()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"page is {scroll_width} px wide in a {width} px viewport"
 

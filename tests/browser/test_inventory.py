@@ -8,7 +8,15 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from mms.roles import STOREKEEPER, SUPERVISOR
-from mms.testing import TEST_PASSWORD, AreaFactory, PartFactory, SiteFactory, VendorFactory, make_role_user
+from mms.testing import (
+    TEST_PASSWORD,
+    AreaFactory,
+    PartFactory,
+    ResourceFactory,
+    SiteFactory,
+    VendorFactory,
+    make_role_user,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -35,7 +43,16 @@ def ordered(role_groups):
     services.purchase_order_submit(order=order, user=keeper)
     services.purchase_order_approve(order=order, user=approver)
     services.purchase_order_place(order=order, user=keeper, vendor_reference="SO-7731")
-    return {"order": order, "seal": seal}
+    # Work released before the seals arrived: its 2 seals are short, and wait for the delivery.
+    from orders import services as order_services
+    from orders.factories import planned_order
+    from orders.models import PlannedPart
+
+    work = planned_order(ResourceFactory(area=AreaFactory(parent=site), tag="RWP-01", name="Raw-water pump 1"))
+    PlannedPart.objects.create(order=work, part=seal, quantity=Decimal(2))
+    order_services.order_approve(order=work, user=approver)
+    work = order_services.order_release(order=work, user=approver, location=store)
+    return {"order": order, "seal": seal, "work": work, "store": store}
 
 
 def log_in(page: Page, base_url: str, username: str) -> None:
@@ -48,6 +65,7 @@ def log_in(page: Page, base_url: str, username: str) -> None:
 
 
 def assert_no_horizontal_scroll(page: Page, width: int) -> None:
+    page.wait_for_load_state()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"page is {scroll_width} px wide in a {width} px viewport"
 
@@ -62,7 +80,15 @@ def test_a_storekeeper_receives_part_of_a_delivery_and_sees_it_in_stock(page: Pa
     menu.get_by_text("Menu", exact=True).click()
     menu.get_by_role("link", name="Stores").click()
     expect(page.get_by_role("heading", name="Stock")).to_be_visible()
-    expect(page.get_by_text("Nothing is stocked in your sites yet.")).to_be_visible()
+    expect(page.locator(".stock-row", has_text="SEAL-40").locator(".on-hand")).to_have_text("0 pcs")
+
+    work = ordered["work"]
+    page.get_by_role("link", name="Issue to an order").click()
+    held = page.locator("#reservations li", has_text=work.number)
+    expect(held).to_contain_text("2 pcs short")
+    expect(held.get_by_label("Hold at")).to_have_value(str(ordered["store"].pk))
+    assert_no_horizontal_scroll(page, PHONE["width"])
+    screenshot("inventory-issue-shortage-phone")
 
     page.get_by_role("link", name="Purchase orders").click()
     page.get_by_role("link", name=f"{order.number} Pumps & Seals Ltd").click()
@@ -80,8 +106,24 @@ def test_a_storekeeper_receives_part_of_a_delivery_and_sees_it_in_stock(page: Pa
     page.get_by_role("link", name="Stock", exact=True).click()
     row = page.locator(".stock-row", has_text="SEAL-40")
     expect(row.locator(".on-hand")).to_have_text("4 pcs")
+    expect(row.locator(".reserved")).to_have_text("2 pcs")  # the waiting work got its seals first
     assert_no_horizontal_scroll(page, PHONE["width"])
     screenshot("inventory-stock-phone")
+
+    page.get_by_role("link", name="Budgets").click()
+    expect(page.get_by_text("No budget and no spending recorded for")).to_be_visible()
+    assert_no_horizontal_scroll(page, PHONE["width"])
+
+    # The supervisor sees on the order page what the stores hold for the work, and what it cost.
+    log_in(page, live_server.url, "samuel-supervisor")
+    page.goto(f"{live_server.url}/orders/{work.pk}/")
+    panel = page.locator("#stock")
+    expect(panel).to_contain_text("needs 2 pcs · held 2 · issued 0")
+    expect(panel).to_contain_text("at MAIN")
+    expect(panel.get_by_text("No cost recorded yet.")).to_be_visible()
+    assert_no_horizontal_scroll(page, PHONE["width"])
+    panel.scroll_into_view_if_needed()
+    screenshot("inventory-order-page-stock-phone")
 
     order.refresh_from_db()
     assert order.state == PurchaseOrderState.PARTIALLY_RECEIVED

@@ -48,6 +48,7 @@ def log_in(page: Page, base_url: str, username: str, password: str = TEST_PASSWO
 
 
 def assert_no_horizontal_scroll(page: Page, width: int) -> None:
+    page.wait_for_load_state()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"page is {scroll_width} px wide in a {width} px viewport"
 

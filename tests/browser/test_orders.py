@@ -85,6 +85,7 @@ def open_nav(page: Page, name: str) -> None:
 
 
 def assert_no_horizontal_scroll(page: Page, width: int) -> None:
+    page.wait_for_load_state()
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= width, f"page is {scroll_width} px wide in a {width} px viewport"
 
@@ -188,9 +189,10 @@ def test_supervisor_approves_releases_assigns_accepts_with_signature_and_reworks
     expect(page.get_by_role("heading", name="Queue")).to_be_visible()
     screenshot("orders-queue-approval-desktop")
 
-    # Bulk approve both, then release one from its tab, and assign the technician.
-    page.get_by_label(f"Tick {first.number}").check()
-    page.get_by_label(f"Tick {second.number}").check()
+    # Bulk approve both (ticked all at once), then release one from its tab, and assign the technician.
+    page.get_by_label("Tick all on this page").check()
+    expect(page.get_by_label(f"Tick {first.number}")).to_be_checked()
+    expect(page.get_by_label(f"Tick {second.number}")).to_be_checked()
     page.get_by_role("button", name="Approve ticked").click()
     expect(page.get_by_text(re.compile(rf"Approved: {first.number}, {second.number}\."))).to_be_visible()
     page.get_by_role("link", name=re.compile("To release")).click()
@@ -201,6 +203,10 @@ def test_supervisor_approves_releases_assigns_accepts_with_signature_and_reworks
     expect(page.locator(".assign-choice", has_text="tom-technician").get_by_text("0 open orders")).to_be_visible()
     page.get_by_label(re.compile("tom-technician")).check()
     screenshot("orders-assign-desktop")
+    page.set_viewport_size(PHONE)
+    assert_no_horizontal_scroll(page, PHONE["width"])
+    screenshot("orders-assign-phone")
+    page.set_viewport_size(DESKTOP)
     page.get_by_role("button", name="Save assignment").click()
     expect(page.get_by_text(f"Assignment of {second.number} saved.")).to_be_visible()
 
@@ -295,6 +301,12 @@ def test_breakdown_report_reaches_the_queue_and_forbidden_actions_are_refused(
     assert WorkOrder.objects.get(pk=report.pk).execution_state == ExecutionState.REQUESTED
 
     log_in(page, base, "samuel-supervisor")
+    # On the order page the supervisor sees the decisions a request allows, each with its reason field.
+    page.goto(f"{base}/orders/{report.pk}/")
+    expect(page.get_by_role("button", name="Approve")).to_be_visible()
+    expect(page.get_by_text("Reject", exact=True)).to_be_visible()
+    assert_no_horizontal_scroll(page, PHONE["width"])
+    screenshot("orders-detail-requested-phone")
     page.goto(f"{base}/orders/queue/")
     row = page.locator(f"#order-{report.pk}")
     expect(row.get_by_text("reported by rose-requester")).to_be_visible()
@@ -325,6 +337,9 @@ def test_planner_finds_a_late_order_on_the_calendar(page: Page, live_server, wor
     screenshot("orders-calendar-week-desktop")
     page.set_viewport_size(PHONE)
     page.get_by_role("link", name="Month", exact=True).click()
+    # The click navigates: wait for the month page before measuring it (the old page may be half gone).
+    expect(page.get_by_role("heading", name=re.compile("Week"))).to_have_count(0)
+    expect(page.locator("a.cal-order.sched-late_due", has_text=late.number)).to_be_visible()
     assert_no_horizontal_scroll(page, PHONE["width"])
     screenshot("orders-calendar-month-phone")
     page.locator("a.cal-order.sched-late_due", has_text=late.number).click()
