@@ -299,6 +299,9 @@ class CounterSerializer(CleanModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["last_value", "last_read_at", "updated_at"]
+        # The name is unique per entity (one conditional constraint per entity kind): DRF would turn those into
+        # validators requiring all four entity fields; full_clean() checks them instead (400 on a duplicate).
+        validators: list[Any] = []
 
 
 class CounterViewSet(WritableViewSet):

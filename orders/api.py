@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import io
+import json
 from typing import Any
 
 import django_filters
@@ -26,7 +28,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ParseError
-from rest_framework.parsers import BaseParser, JSONParser
+from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -34,7 +36,7 @@ from assets.api import counters_in_sites, in_sites
 from assets.models import Area, Attachment, Container, Counter, Material, Reading, ReadingSource, Resource
 from inventory.models import Part
 from mms.api.pagination import CountFreePagination
-from mms.api.serializers import CleanModelSerializer, PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
+from mms.api.serializers import CleanModelSerializer, FlatRows, PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
 from mms.api.viewsets import BaseViewSetMixin, ReadOnlyViewSet
 from orders import records, services
 from orders.filters import WorkOrderFilterSet
@@ -105,6 +107,12 @@ class WorkOrderSerializer(serializers.ModelSerializer):
         model = WorkOrder
         fields = ORDER_FIELDS
         read_only_fields = ORDER_FIELDS
+
+
+@functools.cache
+def flat_orders() -> FlatRows:
+    """``WorkOrderSerializer`` as tuples to dicts, made once (its fields keep no per-request state)."""
+    return FlatRows(WorkOrderSerializer)
 
 
 class PlannedPartSerializer(serializers.ModelSerializer):
@@ -227,6 +235,7 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     ]
     ordering = ["-id"]
     action_permissions = {"assign": ["orders.change_assignment"]}
+    filters_only_when_asked = True  # WorkOrderFilterSet filters nothing by default
 
     def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
         return queryset.in_sites(site_ids)  # type: ignore[attr-defined]
@@ -239,6 +248,16 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
 
     def get_serializer_class(self) -> type[serializers.BaseSerializer]:
         return WorkOrderDetailSerializer if self.action == "retrieve" else WorkOrderSerializer
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        """A page of orders (the hot list of integrators' sync loops): rows read as tuples, no model
+        instances; the same fields and formats as ``WorkOrderSerializer``."""
+        flat = flat_orders()
+        queryset = self.filter_queryset(self.get_queryset()).values_list(*flat.columns)
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(flat.rows(queryset))
+        return self.get_paginated_response(flat.rows(page))
 
     def _input(self, serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
         serializer = serializer_class(data=request.data, context=self.get_serializer_context())
@@ -640,6 +659,26 @@ class CSVReadingsParser(BaseParser):
             raise ParseError(_("Not a UTF-8 CSV file: %(error)s") % {"error": error}) from error
 
 
+class BulkJSONParser(BaseParser):
+    """``application/json`` read from the request stream. DRF's ``JSONParser`` reads ``request.body``, which
+    Django caps at ``DATA_UPLOAD_MAX_MEMORY_SIZE`` (5 MB): a 100,000-row request is larger. The bulk action
+    checks ``Content-Length`` against ``API_BULK_READINGS_MAX_BYTES`` before parsing; NaN and Infinity are
+    refused as by DRF's parser."""
+
+    media_type = "application/json"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            text = stream.read().decode("utf-8") if stream is not None else ""
+            return json.loads(text, parse_constant=_refuse_constant)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ParseError(_("JSON parse error - %(error)s") % {"error": error}) from error
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
 class BulkRejectionSerializer(serializers.Serializer):
     index = serializers.IntegerField(help_text="Position of the row in the request (from 0; CSV: data rows).")
     reason = serializers.CharField()
@@ -702,7 +741,7 @@ class ReadingViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         request={"application/json": BULK_ROW, "text/csv": OpenApiTypes.STR},
         responses={200: BulkResultSerializer},
     )
-    @action(detail=False, methods=["post"], parser_classes=[JSONParser, CSVReadingsParser])
+    @action(detail=False, methods=["post"], parser_classes=[BulkJSONParser, CSVReadingsParser])
     def bulk(self, request: Request) -> Response:
         """Many readings at once: a JSON array of ``{"counter", "taken_at", "value", "is_reset"?}`` or CSV
         with that header. Rows that cannot be stored are listed with their index and reason; the others are

@@ -58,6 +58,8 @@ class BoundedFilterBackend(DjangoFilterBackend):
     for range first: ``?site=1e30`` answers 400 with the filter's name, never a database error."""
 
     def filter_queryset(self, request: Any, queryset: QuerySet[Any], view: Any) -> QuerySet[Any]:
+        if getattr(view, "filters_only_when_asked", False) and not self._asked(request, queryset, view):
+            return queryset
         filterset = self.get_filterset(request, queryset, view)
         if filterset is None:
             return queryset
@@ -78,6 +80,16 @@ class BoundedFilterBackend(DjangoFilterBackend):
             else:
                 form.cleaned_data[name] = _in_utc(name, value)
         return filterset.qs
+
+    def _asked(self, request: Any, queryset: QuerySet[Any], view: Any) -> bool:
+        """Whether any query parameter belongs to the FilterSet (its names, or their ``_after``-style
+        variants). Views whose FilterSet filters nothing by default set ``filters_only_when_asked`` so a
+        plain list skips building the FilterSet and its form (hot lists: orders)."""
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is None:
+            return False
+        names = tuple(filterset_class.base_filters)
+        return any(key.startswith(names) for key in request.query_params)
 
 
 class UpdatedSinceFilter(BaseFilterBackend):

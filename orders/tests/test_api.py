@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from mms.api.testing import token_client
-from mms.testing import AreaFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
+from mms.testing import AreaFactory, CounterFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
 from orders import services
 from orders.factories import in_progress_order, planned_order, released_order
 from orders.models import ExecutionState, WorkOrder
@@ -348,3 +348,25 @@ def test_bearer_token_and_session_authentication(resource, sup):
 def test_released_order_for_planned_parts_detail(resource, sup):
     order = released_order(resource, sup)
     assert token_client(sup).get(url("workorder-detail", order.pk)).json()["planned_parts"] == []
+
+
+def test_order_list_rows_are_exactly_what_the_serializer_answers(resource, sup, tech, settings):
+    """The list builds rows from tuples (no model instances): same fields, values and formats as
+    WorkOrderSerializer, in UTC and in another time zone."""
+    from orders.api import WorkOrderSerializer
+
+    working = in_progress_order(resource, sup, tech)
+    WorkOrder.objects.filter(pk=working.pk).update(
+        counter=CounterFactory(resource=resource),
+        early_due_value=Decimal("12.5"),
+        due_value=Decimal("15"),
+        state_reason="Waiting for parts",
+    )
+    planned_order(resource)
+    client = token_client(sup)
+    for zone in ("UTC", "America/Sao_Paulo"):
+        settings.TIME_ZONE = zone
+        rows = client.get(url("workorder-list")).json()["results"]
+        expected = WorkOrderSerializer(WorkOrder.objects.order_by("-id"), many=True).data
+        assert rows == [dict(row) for row in expected]
+    assert any(row["started_at"] for row in rows)

@@ -148,3 +148,30 @@ def test_single_reading_and_list_scoped(hours, site, django_assert_max_num_queri
     assert [row["counter"] for row in listed.json()["results"]] == [hours.pk]
     refused = client.post(reverse("api:reading-list"), {"counter": foreign.pk, "taken_at": at(1), "value": "1"})
     assert refused.status_code == 400
+
+
+def test_bulk_json_larger_than_the_upload_memory_limit(hours, integrator, settings):
+    """100,000 rows are ~7 MB of JSON: the bulk endpoint reads the stream, bounded by
+    API_BULK_READINGS_MAX_BYTES, not Django's DATA_UPLOAD_MAX_MEMORY_SIZE (5 MB)."""
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2000
+    rows = [{"counter": hours.pk, "taken_at": at(i), "value": str(i)} for i in range(1, 101)]
+    response = token_client(integrator).post(BULK, rows, format="json")
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["accepted"] == 100
+    assert Reading.objects.filter(counter=hours).count() == 100
+    broken = token_client(integrator).post(BULK, b'[{"counter": 1, "value": NaN', content_type="application/json")
+    assert broken.status_code == 400
+
+
+def test_bulk_times_with_far_offsets_are_stored_in_utc(hours, integrator):
+    """ISO 8601 allows offsets PostgreSQL refuses (-19:43) and times that leave year 9999 once in UTC."""
+    rows = [
+        {"counter": hours.pk, "taken_at": "2026-11-01T05:00:00-19:43", "value": "1"},
+        {"counter": hours.pk, "taken_at": "9999-12-31T23:00:00-05:00", "value": "2"},
+    ]
+    response = token_client(integrator).post(BULK, rows, format="json")
+    assert response.status_code == 200, response.content[:300]
+    assert response.json()["accepted"] == 1
+    assert [r["index"] for r in response.json()["rejected"]] == [1]
+    stored = Reading.objects.get(counter=hours)
+    assert stored.taken_at == datetime.datetime(2026, 11, 2, 0, 43, tzinfo=datetime.UTC)

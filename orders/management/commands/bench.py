@@ -1,7 +1,8 @@
 """``manage.py bench``: scheduler benchmarks on the configured database, in a throw-away test database.
 
 Prints one JSON object per line: ``bench``, ``n``, ``seconds``, ``rows_per_s`` (and ``database``).
-N comes from ``BENCH_N`` (default 100000).
+N comes from ``BENCH_N`` (default 100000). The API benches (``api_order_list`` with ``p50_ms``, ``p99_ms``
+and ``requests_per_s`` over gunicorn, and ``readings_bulk``) are in ``mms/api/bench.py``.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from django.test.utils import setup_databases, teardown_databases
 from django.utils import timezone
 
 from assets.models import Area, AreaKind, Resource
+from mms.api import bench as api_bench
 from orders import scheduler
 from orders.models import ExecutionState, OrderKind, ScheduleState, WorkOrder
 from plans.models import (
@@ -39,7 +41,10 @@ BATCH = 5000
 
 
 class Command(BaseCommand):
-    help = "Benchmark the scheduler (raw_update, schedule_tick_all_due, schedule_tick_1pct, generate)."
+    help = (
+        "Benchmark the scheduler (raw_update, schedule_tick_all_due, schedule_tick_1pct, generate) and the API "
+        "(api_order_list, readings_bulk)."
+    )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "100000")))
@@ -62,11 +67,16 @@ class Command(BaseCommand):
             self.report("schedule_tick_all_due", n, lambda: scheduler.advance_schedule(now=now))
             self._prepare(now, n, crossing=n // 100)
             self.report("schedule_tick_1pct", n, lambda: scheduler.advance_schedule(now=now), moved=n // 100)
+            api_bench.api_order_list(n, self.emit)
             WorkOrder.objects.all().delete()
             self._instances(n, building)
             self.report("generate", n, lambda: scheduler.generate(now=now))
+            api_bench.readings_bulk(n, self.emit)
         finally:
             teardown_databases(old, verbosity=0)
+
+    def emit(self, line: dict[str, Any]) -> None:
+        self.stdout.write(json.dumps({**line, "database": connection.vendor}))
 
     def report(self, name: str, n: int, run: Callable[[], Any], moved: int | None = None) -> None:
         started = time.perf_counter()
