@@ -243,15 +243,16 @@ def test_resource_of_another_site_answers_404_everywhere(
     assert not Reading.objects.filter(counter=counter).exists()
 
 
-def test_storekeeper_sees_the_resource_but_not_its_orders_or_the_reading_form(
+def test_storekeeper_sees_the_resource_and_its_orders_but_not_the_reading_form(
     client: Client, site: Area, pump: Resource, hours: Counter
 ) -> None:
     storekeeper = make_role_user(STOREKEEPER, site=site)
     order = planned_order(pump)
     text = logged_in(client, storekeeper).get(reverse("assets:resource_detail", args=[pump.pk])).content.decode()
     assert "P-101" in text
-    assert order.number not in text
+    assert order.number in text  # storekeepers read the orders they reserve and issue parts for
     assert reverse("assets:reading_add", args=[hours.pk]) not in text
+    assert client.post(reverse("assets:reading_add", args=[hours.pk]), {"value": "5"}).status_code == 403
 
 
 def test_label_is_a_qr_code_of_the_absolute_resource_url(

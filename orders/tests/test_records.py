@@ -179,10 +179,12 @@ def test_assign_replaces_and_checks_the_site(order, sup, tech, site):
     tech_employee = Employee.objects.get(user=tech)
     elsewhere = EmployeeFactory()
     elsewhere.sites.add(SiteFactory())
+    # The technician who began the work is on it already; a refused assignment changes nothing.
+    assert list(Assignment.objects.filter(order=order).values_list("employee", flat=True)) == [tech_employee.pk]
     with pytest.raises(ValidationError) as excinfo:
         records.order_assign(order=order, employees=[tech_employee, elsewhere], user=sup)
     assert str(elsewhere) in str(excinfo.value)
-    assert not Assignment.objects.filter(order=order).exists()
+    assert list(Assignment.objects.filter(order=order).values_list("employee", flat=True)) == [tech_employee.pk]
     assert [a.employee for a in records.order_assign(order=order, employees=[tech_employee], user=sup)] == [
         tech_employee
     ]

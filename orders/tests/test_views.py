@@ -307,6 +307,7 @@ def test_a_requester_who_sees_the_order_may_not_record_or_decide(client, request
         (reverse("orders:transition", args=[working.pk, "skip"]), {"skip-reason": "not needed"}),
         (reverse("orders:assign", args=[working.pk]), {"employees": [requester.employee.pk]}),
     ]
+    assigned = list(Assignment.objects.filter(order=working).values_list("employee", flat=True))
     for url, data in posts:
         assert client.post(url, data).status_code == 403, url
     assert not ChecklistAnswer.objects.exists()
@@ -314,7 +315,8 @@ def test_a_requester_who_sees_the_order_may_not_record_or_decide(client, request
     assert not Reading.objects.exists()
     assert not UsedPart.objects.exists()
     assert not LabourEntry.objects.exists()
-    assert not Assignment.objects.filter(order=working).exists()
+    assert list(Assignment.objects.filter(order=working).values_list("employee", flat=True)) == assigned
+    assert requester.employee.pk not in assigned
     working.refresh_from_db()
     assert working.execution_state == ExecutionState.IN_PROGRESS
 
