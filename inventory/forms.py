@@ -9,13 +9,16 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from assets.models import Area
 from inventory.models import (
+    MovementKind,
     Part,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseRequest,
     StockBalance,
     StockLocation,
+    StockMovement,
     Vendor,
 )
 
@@ -132,3 +135,115 @@ class ReceiveForm(forms.Form):
 
     def quantities(self) -> dict[int, Any]:
         return {line.pk: self.cleaned_data.get(f"line_{line.pk}") for line in self.lines}
+
+
+def parts_in_stock(site_ids: list[int] | None) -> Any:
+    """Active parts with something on hand at a location of these sites."""
+    in_stock = StockBalance.objects.in_sites(site_ids).filter(on_hand__gt=0).values("part_id")
+    return Part.objects.filter(active=True, pk__in=in_stock).order_by("part_number")
+
+
+SIGNED_QUANTITY_INPUT = forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"})
+
+
+class StockAdjustForm(forms.Form):
+    """Correct the count at a location: by a signed change, or by what a cycle count found there."""
+
+    part = forms.ModelChoiceField(label=_("Part"), queryset=Part.objects.none())
+    location = forms.ModelChoiceField(label=_("Location"), queryset=StockLocation.objects.none())
+    counted = forms.DecimalField(
+        label=_("Counted"),
+        required=False,
+        min_value=Decimal(0),
+        max_digits=12,
+        decimal_places=3,
+        widget=QUANTITY_INPUT,
+        help_text=_("Cycle count: how many are there now. The difference to the books is recorded."),
+    )
+    change = forms.DecimalField(
+        label=_("Or change by"),
+        required=False,
+        max_digits=12,
+        decimal_places=3,
+        widget=SIGNED_QUANTITY_INPUT,
+        help_text=_("+2 found, -1 broken."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=300, help_text=_("Why the count changes, e.g. cycle count, damaged.")
+    )
+
+    def __init__(self, *args: Any, site_ids: list[int] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The catalogue is shared by every site: a count may find a part this location never held.
+        self.fields["part"].queryset = Part.objects.filter(active=True).order_by("part_number")  # type: ignore[attr-defined]
+        self.fields["location"].queryset = locations_of(site_ids)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        counted, change = data.get("counted"), data.get("change")
+        if "counted" in self.errors or "change" in self.errors:
+            return data
+        if counted is None and change is None:
+            self.add_error("counted", _("Enter what you counted, or the change."))
+        elif counted is not None and change is not None:
+            self.add_error("change", _("Enter either what you counted or the change, not both."))
+        elif change == 0:
+            self.add_error("change", _("Enter how many more (+) or fewer (-) there are."))
+        return data
+
+
+class StockTransferForm(forms.Form):
+    """Move available parts from one location of the user's sites to another."""
+
+    part = forms.ModelChoiceField(label=_("Part"), queryset=Part.objects.none())
+    source = forms.ModelChoiceField(label=_("From location"), queryset=StockLocation.objects.none())
+    target = forms.ModelChoiceField(label=_("To location"), queryset=StockLocation.objects.none())
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.001"), widget=QUANTITY_INPUT)
+    reason = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, site_ids: list[int] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["part"].queryset = parts_in_stock(site_ids)  # type: ignore[attr-defined]
+        self.fields["source"].queryset = locations_of(site_ids)  # type: ignore[attr-defined]
+        self.fields["target"].queryset = locations_of(site_ids)  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        source, target = data.get("source"), data.get("target")
+        if source is not None and source == target:
+            self.add_error("target", _("Choose another location to move the parts to."))
+        return data
+
+
+class StockReturnForm(forms.Form):
+    """Unused parts brought back from a work order to a location."""
+
+    reference = forms.CharField(
+        label=_("Work order"), max_length=50, help_text=_("The work order the parts were issued to, e.g. WO-000123.")
+    )
+    part = forms.ModelChoiceField(label=_("Part"), queryset=Part.objects.none())
+    location = forms.ModelChoiceField(label=_("Into location"), queryset=StockLocation.objects.none())
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.001"), widget=QUANTITY_INPUT)
+
+    def __init__(self, *args: Any, site_ids: list[int] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        issued = StockMovement.objects.in_sites(site_ids).filter(kind=MovementKind.ISSUE).values("part_id")
+        self.fields["part"].queryset = Part.objects.filter(pk__in=issued).order_by("part_number")  # type: ignore[attr-defined]
+        self.fields["location"].queryset = locations_of(site_ids)  # type: ignore[attr-defined]
+
+
+class PurchaseRequestForm(forms.Form):
+    """Ask by hand for a part to be bought for one of the user's sites."""
+
+    part = forms.ModelChoiceField(label=_("Part"), queryset=Part.objects.none())
+    site = forms.ModelChoiceField(label=_("For site"), queryset=Area.objects.none())
+    quantity = forms.DecimalField(label=_("Quantity"), min_value=Decimal("0.001"), widget=QUANTITY_INPUT)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args: Any, site_ids: list[int] | None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        sites = Area.objects.sites().order_by("name")
+        self.fields["part"].queryset = Part.objects.filter(active=True).order_by("part_number")  # type: ignore[attr-defined]
+        self.fields["site"].queryset = sites if site_ids is None else sites.filter(pk__in=site_ids)  # type: ignore[attr-defined]
+        if site_ids is not None and len(site_ids) == 1:
+            self.fields["site"].initial = site_ids[0]

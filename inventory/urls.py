@@ -1,4 +1,5 @@
-"""Storekeeper screens, under /inventory/: stock, movements, issues, receiving, purchasing, contracts."""
+"""Storekeeper screens, under /inventory/: stock, movements, issues, returns, adjustments, transfers,
+receiving, purchasing, contracts."""
 
 from __future__ import annotations
 
@@ -12,7 +13,11 @@ urlpatterns = [
     path("", views.stock_list, name="stock"),
     path("movements/", views.movement_list, name="movement_list"),
     path("issue/", views.stock_issue, name="issue"),
+    path("return/", views.stock_return, name="return"),
+    path("adjust/", views.stock_adjust, name="adjust"),
+    path("transfer/", views.stock_transfer, name="transfer"),
     path("purchase-requests/", views.request_list, name="request_list"),
+    path("purchase-requests/new/", views.request_create, name="request_create"),
     path("purchase-requests/<int:pk>/cancel/", views.request_cancel, name="request_cancel"),
     path("purchase-orders/", views.order_list, name="order_list"),
     path("purchase-orders/new/", views.order_create, name="order_create"),

@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import DecimalField, F, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
@@ -38,9 +39,13 @@ from inventory.filters import (
 from inventory.forms import (
     PurchaseOrderCreateForm,
     PurchaseOrderLineForm,
+    PurchaseRequestForm,
     ReasonForm,
     ReceiveForm,
+    StockAdjustForm,
     StockIssueForm,
+    StockReturnForm,
+    StockTransferForm,
     add_service_error,
 )
 from inventory.models import (
@@ -133,7 +138,12 @@ def movement_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "inventory/movement_list.html",
-        {"filterset": filterset, "movements": page, "filtered": _filtered(request)},
+        {
+            "filterset": filterset,
+            "movements": page,
+            "filtered": _filtered(request),
+            "may_act": is_storekeeper(request.user),
+        },
     )
 
 
@@ -180,16 +190,163 @@ def stock_issue(request: HttpRequest) -> HttpResponse:
     return render(request, "inventory/issue.html", {"form": form, "reservations": reservations, "locations": locations})
 
 
+# --- Returns, adjustments (cycle counts) and transfers ----------------------------------------
+def _service_failed(form: Any, error: Exception, renamed: dict[str, str] | None = None) -> None:
+    """A service refused: ``ActionNotAllowed`` as a form error, a ``ValidationError`` on its fields."""
+    if isinstance(error, ActionNotAllowed):
+        form.add_error(None, error.message)
+        return
+    assert isinstance(error, ValidationError)
+    if renamed and hasattr(error, "error_dict"):
+        error = ValidationError({renamed.get(field, field): errors for field, errors in error.error_dict.items()})
+    add_service_error(form, error)
+
+
+def _quantity(value: Any) -> str:
+    return str(value.normalize()) if value else "0"
+
+
+@storekeeper_screen
+def stock_return(request: HttpRequest) -> HttpResponse:
+    """Unused parts come back from a work order into a location of the user's sites."""
+    site_ids = visible_site_ids(request.user)
+    initial = {key: request.GET[key] for key in ("reference", "part", "location", "quantity") if key in request.GET}
+    form = StockReturnForm(request.POST or None, site_ids=site_ids, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            movement = services.stock_return(
+                part=data["part"],
+                location=data["location"],
+                quantity=data["quantity"],
+                user=request.user,
+                reference=data["reference"],
+            )
+        except (ActionNotAllowed, ValidationError) as refusal:
+            _service_failed(form, refusal)
+        else:
+            messages.success(
+                request,
+                _("%(quantity)s %(unit)s of %(part)s returned from %(reference)s into %(location)s.")
+                % {
+                    "quantity": _quantity(movement.quantity),
+                    "unit": movement.part.unit,
+                    "part": movement.part.part_number,
+                    "reference": movement.reference,
+                    "location": data["location"].code,
+                },
+            )
+            return redirect("inventory:movement_list")
+    return render(request, "inventory/stock_return.html", {"form": form})
+
+
+def _adjust(data: dict[str, Any], user: Any) -> tuple[StockMovement | None, Any]:
+    """Record a change, or the difference between a count and the books (read under the balance's lock)."""
+    part, location = data["part"], data["location"]
+    with transaction.atomic():
+        if data["counted"] is None:
+            delta = data["change"]
+        else:
+            services.check_site(user, location.site_id)
+            StockBalance.objects.get_or_create(part=part, location=location)
+            on_hand = StockBalance.objects.select_for_update().get(part=part, location=location).on_hand
+            delta = data["counted"] - on_hand
+            if delta == 0:
+                return None, on_hand
+        movement = services.stock_adjust(part=part, location=location, quantity=delta, reason=data["reason"], user=user)
+        return movement, None
+
+
+@storekeeper_screen
+def stock_adjust(request: HttpRequest) -> HttpResponse:
+    """Correct the count at a location with a reason: a cycle count (what is there) or a signed change."""
+    site_ids = visible_site_ids(request.user)
+    initial = {key: request.GET[key] for key in ("part", "location") if key in request.GET}
+    form = StockAdjustForm(request.POST or None, site_ids=site_ids, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            movement, unchanged = _adjust(data, request.user)
+        except (ActionNotAllowed, ValidationError) as refusal:
+            _service_failed(form, refusal, renamed={"quantity": "counted" if data["counted"] is not None else "change"})
+        else:
+            part, location = data["part"], data["location"]
+            if movement is None:
+                messages.success(
+                    request,
+                    _(
+                        "The count of %(part)s at %(location)s matches the books (%(quantity)s %(unit)s): nothing changed."
+                    )
+                    % {
+                        "part": part.part_number,
+                        "location": location.code,
+                        "quantity": _quantity(unchanged),
+                        "unit": part.unit,
+                    },
+                )
+            else:
+                messages.success(
+                    request,
+                    _("%(part)s at %(location)s adjusted by %(change)s %(unit)s.")
+                    % {
+                        "part": part.part_number,
+                        "location": location.code,
+                        "change": ("+" if movement.quantity > 0 else "") + _quantity(movement.quantity),
+                        "unit": part.unit,
+                    },
+                )
+            return redirect("inventory:movement_list")
+    return render(request, "inventory/stock_adjust.html", {"form": form})
+
+
+@storekeeper_screen
+def stock_transfer(request: HttpRequest) -> HttpResponse:
+    """Move available parts between two locations of the user's sites (two ledger rows)."""
+    site_ids = visible_site_ids(request.user)
+    initial = {key: request.GET[key] for key in ("part", "source", "target", "quantity") if key in request.GET}
+    form = StockTransferForm(request.POST or None, site_ids=site_ids, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            _outgoing, incoming = services.stock_transfer(
+                part=data["part"],
+                source=data["source"],
+                target=data["target"],
+                quantity=data["quantity"],
+                user=request.user,
+                reason=data["reason"],
+            )
+        except (ActionNotAllowed, ValidationError) as refusal:
+            _service_failed(form, refusal, renamed={"location": "source"})
+        else:
+            messages.success(
+                request,
+                _("%(quantity)s %(unit)s of %(part)s moved from %(source)s to %(target)s.")
+                % {
+                    "quantity": _quantity(incoming.quantity),
+                    "unit": data["part"].unit,
+                    "part": data["part"].part_number,
+                    "source": data["source"].code,
+                    "target": data["target"].code,
+                },
+            )
+            return redirect("inventory:movement_list")
+    return render(request, "inventory/stock_transfer.html", {"form": form})
+
+
 # --- Purchase requests -------------------------------------------------------------------------
-@stores_screen
-def request_list(request: HttpRequest) -> HttpResponse:
-    """Purchase requests (open ones unless asked otherwise); storekeepers turn them into orders."""
+def _request_list_page(
+    request: HttpRequest, form: PurchaseRequestForm | None = None, status: int = 200
+) -> HttpResponse:
     site_ids = visible_site_ids(request.user)
     data = request.GET.copy()
     data.setdefault("state", PurchaseRequestState.OPEN)
     requests = PurchaseRequest.objects.in_sites(site_ids).select_related("part", "site", "line__order")
     filterset = PurchaseRequestFilterSet(data, queryset=requests, request=request)
     page = paginate(request, filterset.qs, "page", PAGE_SIZE)
+    may_act = is_storekeeper(request.user)
+    if form is None and may_act:
+        form = PurchaseRequestForm(site_ids=site_ids, prefix="new")
     return render(
         request,
         "inventory/request_list.html",
@@ -197,10 +354,47 @@ def request_list(request: HttpRequest) -> HttpResponse:
             "filterset": filterset,
             "requests": page,
             "filtered": _filtered(request),
-            "may_act": is_storekeeper(request.user),
+            "may_act": may_act,
             "open_state": PurchaseRequestState.OPEN,
+            "request_form": form,
         },
+        status=status,
     )
+
+
+@stores_screen
+def request_list(request: HttpRequest) -> HttpResponse:
+    """Purchase requests (open ones unless asked otherwise); storekeepers raise them by hand and order them."""
+    return _request_list_page(request)
+
+
+@storekeeper_screen
+@require_POST
+def request_create(request: HttpRequest) -> HttpResponse:
+    """A purchase request raised by hand (added to the part's open request of that site if there is one)."""
+    form = PurchaseRequestForm(request.POST, site_ids=visible_site_ids(request.user), prefix="new")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            purchase_request = services.purchase_request_create(
+                part=data["part"], site=data["site"], quantity=data["quantity"], user=request.user, note=data["note"]
+            )
+        except (ActionNotAllowed, ValidationError) as refusal:
+            _service_failed(form, refusal)
+        else:
+            messages.success(
+                request,
+                _("%(number)s: %(quantity)s %(unit)s of %(part)s requested for %(site)s.")
+                % {
+                    "number": purchase_request.number,
+                    "quantity": _quantity(purchase_request.quantity),
+                    "unit": data["part"].unit,
+                    "part": data["part"].part_number,
+                    "site": data["site"].name,
+                },
+            )
+            return redirect(reverse("inventory:request_list") + f"#request-{purchase_request.pk}")
+    return _request_list_page(request, form=form, status=400)
 
 
 @storekeeper_screen
