@@ -34,7 +34,7 @@ from rest_framework.response import Response
 
 from assets.api import counters_in_sites, in_sites
 from assets.models import Area, Attachment, Container, Counter, Material, Reading, ReadingSource, Resource
-from inventory.models import Part
+from inventory.models import Part, StockLocation
 from mms.api.pagination import CountFreePagination
 from mms.api.serializers import CleanModelSerializer, FlatRows, PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
 from mms.api.viewsets import BaseViewSetMixin, ReadOnlyViewSet
@@ -169,6 +169,17 @@ class ReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
+class ReleaseSerializer(serializers.Serializer):
+    location = PrimaryKeyRelatedField(
+        queryset=StockLocation.objects.filter(active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Stock location of the order's site to reserve the planned parts at; "
+        "by default, where the site has them.",
+    )
+
+
 class AcceptSerializer(serializers.Serializer):
     password = serializers.CharField(
         required=False, allow_blank=True, default="", style={"input_type": "password"}, write_only=True
@@ -285,11 +296,13 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         """requested -> approved (owner role)."""
         return self._simple(services.order_approve)
 
-    @extend_schema(request=None, responses={200: WorkOrderDetailSerializer})
+    @extend_schema(request=ReleaseSerializer, responses={200: WorkOrderDetailSerializer})
     @action(detail=True, methods=["post"])
     def release(self, request: Request, pk: Any = None) -> Response:
-        """approved -> released (owner role)."""
-        return self._simple(services.order_release)
+        """approved -> released (owner role); the planned parts are reserved (at ``location`` if given)."""
+        order = self.get_object()
+        data = self._input(ReleaseSerializer, request)
+        return self._answer(services.order_release(order=order, user=request.user, location=data["location"]))
 
     @extend_schema(request=None, responses={200: WorkOrderDetailSerializer})
     @action(detail=True, methods=["post"])

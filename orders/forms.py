@@ -12,7 +12,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import Counter
-from inventory.models import Part
+from inventory.models import Part, StockLocation
 from orders.models import WorkOrder
 from people.models import Employee
 
@@ -35,6 +35,23 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=REASON_MAX, widget=forms.Textarea(attrs={"rows": 2}), strip=True
     )
+
+
+class ReleaseForm(forms.Form):
+    """Release; where the work plans parts, the stock location of the order's site to reserve them at."""
+
+    location = forms.ModelChoiceField(
+        label=_("Reserve the planned parts at"),
+        queryset=StockLocation.objects.none(),
+        required=False,
+        empty_label=_("Where the site has them"),
+    )
+
+    def __init__(self, *args: Any, locations: QuerySet[StockLocation] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["location"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = locations if locations is not None else StockLocation.objects.none()
 
 
 class CancelForm(forms.Form):

@@ -35,6 +35,7 @@ from django.views.decorators.http import require_POST
 
 from assets.errors import ActionNotAllowed
 from assets.models import Area, Attachment, Counter
+from inventory.models import StockLocation
 from mms.dashboards import count_of, paginate
 from orders import records, services
 from orders.filters import WorkOrderFilterSet
@@ -52,6 +53,7 @@ from orders.forms import (
     LabourHoursForm,
     ReadingForm,
     ReasonForm,
+    ReleaseForm,
     UsedPartForm,
     add_service_error,
 )
@@ -253,6 +255,11 @@ def join_targets(user: Any, order: WorkOrder) -> QuerySet[WorkOrder]:
     return WorkOrder.objects.visible_to(user).open().for_entity(entity).exclude(pk=order.pk).order_by("number")
 
 
+def release_locations(order: WorkOrder) -> QuerySet[StockLocation]:
+    """Where the order's planned parts may be reserved: the active stock locations of its site."""
+    return StockLocation.objects.active().filter(site_id=order.site_id).order_by("code")
+
+
 class Buttons:
     """Which transitions the user may try on the order now (the services decide again on POST)."""
 
@@ -369,6 +376,13 @@ def detail_context(
         "skip_form": bound.get("skip") or ReasonForm(prefix="skip"),
         "reject_form": bound.get("reject") or ReasonForm(prefix="reject"),
         "cancel_form": bound.get("cancel") or CancelForm(prefix="cancel"),
+        # A choice of store only where there are parts to reserve (the planned parts are prefetched).
+        "release_form": bound.get("release")
+        or (
+            ReleaseForm(prefix="release", locations=release_locations(order))
+            if buttons.release and order.planned_parts.all()
+            else None
+        ),
         "join_form": bound.get("join") or (JoinForm(targets=join_targets(user, order)) if buttons.join else None),
         "open_section": next(iter(bound), ""),
     }
@@ -396,6 +410,8 @@ def transition_form(action: str, order: WorkOrder, user: Any, data: Any) -> form
         return ReasonForm(data, prefix=action)
     if action == "cancel":
         return CancelForm(data, prefix="cancel")
+    if action == "release":
+        return ReleaseForm(data, prefix="release", locations=release_locations(order))
     if action == "accept":
         return AcceptForm(data, requires_signature=requires_signature)
     if action == "join":
@@ -407,7 +423,7 @@ def transition_call(action: str, order: WorkOrder, user: Any, data: dict[str, An
     if action == "approve":
         return services.order_approve(order=order, user=user)
     if action == "release":
-        return services.order_release(order=order, user=user)
+        return services.order_release(order=order, user=user, location=data.get("location"))
     if action == "begin":
         return services.order_begin(order=order, user=user)
     if action == "complete":

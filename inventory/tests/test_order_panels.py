@@ -18,6 +18,7 @@ from inventory import services
 from inventory.factories import BudgetFactory, ContractFactory, stock, store_in
 from inventory.models import ContractKind, PurchaseRequest, PurchaseRequestReason, Reservation, StockBalance
 from inventory.tests.test_stock import assert_ledger_matches_balances
+from mms.api.testing import token_client
 from mms.roles import TECHNICIAN
 from mms.testing import AreaFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
 from orders import actions, records
@@ -81,6 +82,37 @@ def test_release_at_another_sites_location_is_refused_and_nothing_changes(site, 
     assert order.execution_state == ExecutionState.APPROVED
     assert not Reservation.objects.exists()
     assert held(seal, store) == (2, 0)
+
+
+def test_the_order_page_and_the_api_release_at_the_chosen_location(client, site, store, pump, supervisor):
+    seal = PartFactory(part_number="SEAL-48")
+    workshop = store_in(site, code="WKS", name="Workshop store")
+    elsewhere = store_in(SiteFactory(), code="FAR")
+    stock(seal, store, 5)
+    stock(seal, workshop, 2)
+    on_screen, by_api = (approved_needing(pump, supervisor, [(seal, 1)]) for _ in range(2))
+    client.force_login(supervisor)
+    html = client.get(reverse("orders:detail", args=[on_screen.pk])).content.decode()
+    assert "Reserve the planned parts at" in html
+    assert "WKS" in html
+    assert "FAR" not in html  # only the order's site's locations are offered
+    url = reverse("orders:transition", args=[on_screen.pk, "release"])
+    refused = client.post(url, {"release-location": elsewhere.pk})
+    assert refused.status_code == 400
+    assert "Select a valid choice" in refused.content.decode()
+    assert not Reservation.objects.exists()
+    client.post(url, {"release-location": workshop.pk})
+    assert Reservation.objects.get(reference=on_screen.number).location == workshop
+
+    api = token_client(supervisor)
+    release = reverse("api:workorder-release", args=[by_api.pk])
+    answer = api.post(release, {"location": elsewhere.pk}, format="json")
+    assert answer.status_code == 403, answer.content  # a location of a site the supervisor is not in
+    assert api.post(release, {"location": 2**70}, format="json").status_code == 400
+    by_api.refresh_from_db()
+    assert by_api.execution_state == ExecutionState.APPROVED
+    assert api.post(release, {"location": workshop.pk}, format="json").status_code == 200
+    assert Reservation.objects.get(reference=by_api.number).location == workshop
 
 
 # --- The order page's store panel ------------------------------------------------------------------
