@@ -155,6 +155,10 @@ class StockLocationQuerySet(SiteScopedQuerySet):
     def active(self) -> StockLocationQuerySet:
         return self.filter(active=True)
 
+    def for_work_at(self, site_id: int) -> StockLocationQuerySet:
+        """Where parts for work at a site may be held: the site's active locations, by code."""
+        return self.active().filter(site_id=site_id).order_by("code")
+
 
 class StockLocation(models.Model):
     """A store room in an area, or a bin (shelf, rack) inside a store. Stock is kept per location."""

@@ -257,7 +257,7 @@ def join_targets(user: Any, order: WorkOrder) -> QuerySet[WorkOrder]:
 
 def release_locations(order: WorkOrder) -> QuerySet[StockLocation]:
     """Where the order's planned parts may be reserved: the active stock locations of its site."""
-    return StockLocation.objects.active().filter(site_id=order.site_id).order_by("code")
+    return StockLocation.objects.for_work_at(order.site_id)
 
 
 class Buttons:

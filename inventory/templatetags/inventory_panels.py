@@ -32,7 +32,7 @@ def order_stock(context: Any, order: Any) -> dict[str, Any]:
     )
     may_move = getattr(user, "is_authenticated", False) and (is_administrator(user) or has_role(user, STOREKEEPER))
     locations = (
-        list(StockLocation.objects.active().filter(site_id=order.site_id).order_by("code"))
+        list(StockLocation.objects.for_work_at(order.site_id))
         if may_move and any(r.state == "open" for r in reservations)
         else []
     )
