@@ -25,6 +25,7 @@ from assets.models import Area, Counter, CounterKind, Reading
 from orders import webhooks
 from orders.models import (
     CLOSED_STATES,
+    NEXT_POINT,
     OPEN_STATES,
     OrderKind,
     PlannedPart,
@@ -392,6 +393,14 @@ def _move(
     return moved
 
 
+def _next_point_sql() -> tuple[str, list[Any]]:
+    """``NEXT_POINT`` as SQL, compiled by the ORM exactly as in the index built on it (so the planner uses it)."""
+    query = WorkOrder.objects.all().query
+    expression = NEXT_POINT.resolve_expression(query)
+    sql, params = query.get_compiler(connection=connection).compile(expression)
+    return sql, list(params)
+
+
 def _history_insert(reason: str, now: datetime.datetime, history_type: str = "~") -> tuple[str, list[Any]]:
     """``INSERT INTO history (...) SELECT ...`` of the order columns; the caller adds ``FROM ...``."""
     history = WorkOrder.history.model
@@ -430,12 +439,21 @@ def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] 
     with transaction.atomic():
         run = _lock_job("advance_schedule", now)
         total = 0
+        next_point, next_params = _next_point_sql()
         for target, sources, time_field, value_field in SCHEDULE_STEPS:
-            moved = _move(target, [str(s) for s in sources], f"{time_field} <= %s", [now], order_ids, now)
+            moved = _move(
+                target,
+                [str(s) for s in sources],
+                # The first condition is the indexed one (workorder_open_next_point): only orders that move.
+                f"{next_point} <= %s AND {time_field} <= %s",
+                [*next_params, now, now],
+                order_ids,
+                now,
+            )
             moved |= _move(
                 target,
                 [str(s) for s in sources],
-                f"{value_field} IS NOT NULL AND EXISTS (SELECT 1 FROM {counter_table} c "
+                f"counter_id IS NOT NULL AND {value_field} IS NOT NULL AND EXISTS (SELECT 1 FROM {counter_table} c "
                 f"WHERE c.id = counter_id AND c.last_value >= {value_field})",
                 [],
                 order_ids,

@@ -8,11 +8,12 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
 
 from assets.models import Counter, CounterKind
 from mms.testing import AreaFactory, ResourceFactory, SiteFactory, make_role_user
 from orders import scheduler, services
-from orders.models import ActionLog, ExecutionState, ScheduleState, WorkOrder
+from orders.models import OPEN_STATES, ActionLog, ExecutionState, ScheduleState, WorkOrder
 from plans.factories import ActivityActionFactory, ActivityFactory, BillOfPartsLineFactory
 from plans.models import (
     ActionKind,
@@ -291,3 +292,48 @@ def test_inactive_instances_and_ad_hoc_activities_generate_nothing(pump):
     instance = apply(timed, pump)
     PlanInstance.objects.filter(pk=instance.pk).update(active=False, deactivated_at=at(2026, 1, 1))
     assert scheduler.generate(now=at(2026, 1, 10)) == []
+
+
+@pytest.mark.parametrize(
+    ("points", "reached"),
+    [
+        # (early due, due, late due) in days from Jan 1; the state reached on Jan 10.
+        ((None, 5, None), ScheduleState.DUE),
+        ((None, None, 5), ScheduleState.LATE_DUE),
+        ((None, 20, 30), ScheduleState.BEFORE_EARLY_DUE),
+        ((5, None, 8), ScheduleState.LATE_DUE),
+        ((5, 20, None), ScheduleState.EARLY_DUE),
+        ((None, None, None), ScheduleState.BEFORE_EARLY_DUE),
+    ],
+)
+def test_orders_with_only_some_points_move_to_the_last_point_reached(pump, points, reached):
+    """The tick selects orders by their next point (the earliest not reached): missing points are skipped."""
+    supervisor = make_role_user("Supervisor", site=pump.area.site, username="sup")
+    order = services.order_request_corrective(entity=pump, user=supervisor, title="Leak", description="")
+    early, due, late = (None if days is None else at(2026, 1, 1) + datetime.timedelta(days=days) for days in points)
+    WorkOrder.objects.filter(pk=order.pk).update(early_due_at=early, due_at=due, late_due_at=late)
+    scheduler.advance_schedule(now=at(2026, 1, 10))
+    order.refresh_from_db()
+    assert order.schedule_state == reached
+    assert scheduler.advance_schedule(now=at(2026, 1, 10)) == {"early_due": [], "due": [], "late_due": []}
+
+
+def test_the_tick_finds_its_orders_through_the_next_point_index():
+    """The tick's condition is the indexed expression itself, so PostgreSQL reads only the orders that move."""
+    if connection.vendor != "postgresql":
+        pytest.skip("reads PostgreSQL's query plan")
+    next_point, params = scheduler._next_point_sql()
+    open_states = [str(state) for state in OPEN_STATES]
+    markers = ", ".join(["%s"] * len(open_states))
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute(
+                f"EXPLAIN SELECT id FROM {WorkOrder._meta.db_table} WHERE execution_state IN ({markers}) "
+                f"AND {next_point} <= %s",
+                [*open_states, *params, at(2026, 1, 10)],
+            )
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    assert "workorder_open_next_point" in plan, plan
