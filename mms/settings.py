@@ -250,9 +250,10 @@ API_BULK_READINGS_MAX_BYTES = env_int("API_BULK_READINGS_MAX_BYTES", 32 * 1024 *
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Tokens first: a request without valid credentials answers 401 with ``WWW-Authenticate: Token``.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "mms.api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["mms.api.permissions.RolePermissions"],
     "DEFAULT_PAGINATION_CLASS": "mms.api.pagination.PagePagination",
@@ -264,9 +265,9 @@ REST_FRAMEWORK = {
     ],
     "EXCEPTION_HANDLER": "mms.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "mms.api.throttling.AnonThrottle",
+        "mms.api.throttling.UserThrottle",
+        "mms.api.throttling.ScopedThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "user": API_THROTTLE_USER,

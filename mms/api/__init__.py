@@ -14,7 +14,8 @@ What is here:
   add it, with django-filter and ``?ordering=``).
 - ``exceptions.exception_handler``: ``ActionForbidden`` -> 403, ``ActionNotAllowed`` -> 409, Django
   ``ValidationError`` -> 400 with field errors; everything as JSON (``{"detail": ...}`` or field errors).
-- throttling (settings): per-user and anonymous rates, plus scoped rates (``throttle_scope = "readings_bulk"``).
+- throttling (settings, ``mms/api/throttling.py``): per-user and anonymous rates, plus scoped rates
+  (``throttle_scope = "readings_bulk"``), counted per fixed window.
 - ``viewsets``: ``ScopedViewSetMixin`` and the read-only / writable base viewsets; ``serializers``:
   ``CleanModelSerializer`` (runs the model's ``full_clean()``, so single-row rules answer 400).
 

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils.translation import gettext as _
 from rest_framework.authentication import TokenAuthentication, get_authorization_header
+from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
+
+from people.scoping import prime_roles
 
 KEYWORDS = (b"token", b"bearer")
 
@@ -28,3 +34,27 @@ class BearerTokenAuthentication(TokenAuthentication):
         except UnicodeError:
             raise AuthenticationFailed(_("Invalid token header: the token has invalid characters.")) from None
         return self.authenticate_credentials(key)
+
+    def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
+        """The token's user in one query (no ORM compiling), then the user's roles, permissions and sites in
+        another (``prime_roles``): integrators' requests pay two queries for who they are and what they may do."""
+        found = list(get_user_model().objects.raw(_token_user_sql(), [key]))
+        if not found:
+            raise AuthenticationFailed(_("Invalid token."))
+        user = found[0]
+        if not user.is_active:
+            raise AuthenticationFailed(_("User inactive or deleted."))
+        token = Token.from_db(connection.alias, ["key", "user_id"], [key, user.pk])  # ``created`` loads if read
+        token.user = user
+        prime_roles(user)
+        return user, token
+
+
+@functools.cache
+def _token_user_sql() -> str:
+    user_table = get_user_model()._meta.db_table
+    quote = connection.ops.quote_name
+    return (
+        f"SELECT u.* FROM {quote(user_table)} u JOIN {quote(Token._meta.db_table)} t ON t.user_id = u.id "
+        "WHERE t.key = %s"
+    )

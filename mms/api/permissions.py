@@ -38,6 +38,12 @@ class RolePermissions(DjangoModelPermissions):
             return bool(user.has_perms([view_perm, *extra.get(action, [])]))
         return bool(super().has_permission(request, view))
 
+    def _queryset(self, view: Any) -> Any:
+        """The view's model is all the check needs: its class-level queryset, not a scoped, filtered one
+        (``get_queryset`` runs again for the answer)."""
+        queryset = getattr(view, "queryset", None)
+        return queryset if queryset is not None else super()._queryset(view)
+
     @staticmethod
     def _is_custom_action(view: Any) -> bool:
         action = getattr(view, "action", None)
