@@ -259,7 +259,7 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         return queryset.in_sites(site_ids)  # type: ignore[attr-defined]
 
     def _visible(self, orders: QuerySet[Any]) -> QuerySet[Any]:
-        return orders.visible_to(self.request.user).order_by("-id")  # type: ignore[attr-defined,no-any-return]
+        return orders.visible_to(self.request.user).order_by("-id")  # type: ignore[attr-defined]
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = self._visible(WorkOrder.objects.all())

@@ -69,8 +69,8 @@ def _roles_sql() -> str:
     from people.models import Employee
 
     user_model = get_user_model()
-    user_groups = user_model.groups.through._meta.db_table  # type: ignore[attr-defined]
-    user_permissions = user_model.user_permissions.through._meta.db_table  # type: ignore[attr-defined]
+    user_groups = user_model.groups.through._meta.db_table
+    user_permissions = user_model.user_permissions.through._meta.db_table
     group_permissions = Group.permissions.through._meta.db_table
     employee, employee_sites = Employee._meta.db_table, Employee.sites.through._meta.db_table
     return (
