@@ -1,7 +1,9 @@
 """``manage.py bench``: scheduler benchmarks on the configured database, in a throw-away test database.
 
 Prints one JSON object per line: ``bench``, ``n``, ``seconds``, ``rows_per_s`` (and ``database``).
-N comes from ``BENCH_N`` (default 100000). The API benches (``api_order_list`` with ``p50_ms``, ``p99_ms``
+N comes from ``BENCH_N`` (default 100000). ``BENCH_LARGE_N`` (e.g. 1000000; default 0, skipped: building
+a million orders takes minutes) adds ``schedule_tick_1pct`` over that many open orders, 1 % of them moving,
+at the end. The API benches (``api_order_list`` with ``p50_ms``, ``p99_ms``
 and ``requests_per_s`` over gunicorn, and ``readings_bulk``) are in ``mms/api/bench.py``.
 """
 
@@ -48,6 +50,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "100000")))
+        parser.add_argument("--large-n", type=int, default=int(os.environ.get("BENCH_LARGE_N", "0")))
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["n"]
@@ -72,6 +75,8 @@ class Command(BaseCommand):
             self._instances(n, building)
             self.report("generate", n, lambda: scheduler.generate(now=now))
             api_bench.readings_bulk(n, self.emit)
+            if options["large_n"]:
+                self._large_tick(options["large_n"], site, resource, now)
         finally:
             teardown_databases(old, verbosity=0)
 
@@ -108,6 +113,14 @@ class Command(BaseCommand):
                     for i in range(first, min(first + BATCH, n))
                 ]
             )
+
+    def _large_tick(self, large_n: int, site: Area, resource: Resource, now: datetime.datetime) -> None:
+        """``schedule_tick_1pct`` over ``large_n`` open orders (the issue's 1,000,000), 1 % of them moving."""
+        WorkOrder.objects.all().delete()
+        self._orders(large_n, site, resource, now)
+        crossing = large_n // 100
+        self._prepare(now, large_n, crossing=crossing)
+        self.report("schedule_tick_1pct", large_n, lambda: scheduler.advance_schedule(now=now), moved=crossing)
 
     def _raw_update(self) -> None:
         with transaction.atomic(), connection.cursor() as cursor:
