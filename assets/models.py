@@ -540,6 +540,8 @@ class Reading(models.Model):
 
     # No index of its own: the unique (counter, taken_at) index serves lookups by counter, and read
     # backwards the latest reading first; every extra index slows bulk loads of sensor readings.
+    # On PostgreSQL, counter and entered_by are checked by set-based triggers instead of foreign-key
+    # constraints (once per statement, not per row): see migration 0006_reading_set_based_references.
     counter = models.ForeignKey(
         Counter, verbose_name=_("counter"), on_delete=models.CASCADE, related_name="readings", db_index=False
     )

@@ -2,15 +2,18 @@
 
 Used by ``POST /api/v1/readings/bulk/`` (SCADA gateways, sensor hubs, file imports). Each row is
 (counter, taken_at, value[, is_reset]). Rows that cannot be stored are reported with their index and the
-reason; the others are stored together:
+reason; the others are stored together, in one transaction:
 
-1. parse every row (ids, ISO 8601 times with an offset, finite numbers);
+1. parse every row (ids, ISO 8601 times with an offset, finite numbers). Rows of the usual shape take a
+   fast path (C parsers, no per-row objects, each distinct time text parsed once: a scan of many counters
+   shares its timestamp); any row it does not take is parsed by ``parse_row``, which gives the reason;
 2. lock the counters concerned (in id order, so two bulk requests never deadlock) and check each row
    against its counter: visible to the user, one reading per counter and time, and for cumulative
    counters never backwards (unless a reset) and newer than the counter's latest reading (older readings
    of a cumulative counter would need checking against both neighbours: send those one by one);
-3. write the accepted rows and their history rows: ``COPY`` on PostgreSQL (ids taken from the sequence
-   first, so both tables get the same ids), ``bulk_create`` elsewhere;
+3. write the accepted rows: one ``COPY`` on PostgreSQL (ids from the column's default), ``bulk_create``
+   elsewhere. No history row per reading: the reading itself records who (``entered_by``), when
+   (``created_at``) and how (``source``); later edits (admin) are in its history as usual;
 4. set each counter's latest value once, then evaluate usage triggers once for all the counters touched:
    the same two scheduler calls ``orders.services.reading_record`` makes for one reading (generate for the
    plan instances of their entities, advance_schedule for their open orders).
@@ -19,8 +22,8 @@ reason; the others are stored together:
 from __future__ import annotations
 
 import datetime
-import io
-from collections import defaultdict
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -39,9 +42,18 @@ from people.scoping import visible_site_ids
 from plans.models import PlanInstance
 
 MAX_ABS_VALUE = Decimal("1e14")  # Reading.value: 18 digits, 4 decimals
+MAX_ID = 2**63
 FOUR_PLACES = Decimal("0.0001")
 TRUE_WORDS = {"true", "1", "yes", "t"}
 FALSE_WORDS = {"false", "0", "no", "f", ""}
+UTC = datetime.UTC
+# ISO 8601 times in UTC that PostgreSQL reads exactly as Python does (at most microseconds: PostgreSQL rounds
+# more digits where Python truncates them).
+PLAIN_UTC = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|\+00:00)")
+
+# A parsed row, grouped under its counter: (taken_at in UTC, index, value, is_reset, taken_at as COPY text).
+# Tuples sort by time, then by position in the request.
+Parsed = tuple[datetime.datetime, int, Decimal, bool, str]
 
 
 @dataclass
@@ -65,7 +77,7 @@ class RowError(ValueError):
     pass
 
 
-# --- Parsing -----------------------------------------------------------------------------------
+# --- Parsing: the reference path (every reason for a refusal is given here) ----------------------
 def _counter_id(raw: Any) -> int:
     if isinstance(raw, bool):
         raise RowError(_("counter: give the counter's id."))
@@ -73,7 +85,7 @@ def _counter_id(raw: Any) -> int:
         number = int(str(raw).strip()) if isinstance(raw, str) else int(raw)
     except (TypeError, ValueError, OverflowError):
         raise RowError(_("counter: give the counter's id.")) from None
-    if (isinstance(raw, float) and raw != number) or not 1 <= number < 2**63:
+    if (isinstance(raw, float) and raw != number) or not 1 <= number < MAX_ID:
         raise RowError(_("counter: give the counter's id."))
     return number
 
@@ -94,7 +106,7 @@ def _taken_at(raw: Any) -> datetime.datetime:
         raise RowError(_("taken_at: give an ISO 8601 date and time with its offset, e.g. 2026-11-23T08:00:00Z."))
     try:
         # In UTC: PostgreSQL refuses offsets beyond ±15:59 (valid ISO 8601) in what COPY sends.
-        return moment.astimezone(datetime.UTC)
+        return moment.astimezone(UTC)
     except (OverflowError, ValueError):
         raise RowError(_("taken_at: give a date and time between the years 1 and 9999.")) from None
 
@@ -108,7 +120,10 @@ def _value(raw: Any) -> Decimal:
         raise RowError(_("value: give a number.")) from None
     if not number.is_finite() or abs(number) >= MAX_ABS_VALUE:
         raise RowError(_("value: give a number below 10^14 in size."))
-    return number.quantize(FOUR_PLACES)
+    number = number.quantize(FOUR_PLACES)
+    if abs(number) >= MAX_ABS_VALUE:  # 99999999999999.99999 rounds up to 10^14
+        raise RowError(_("value: give a number below 10^14 in size."))
+    return number
 
 
 def _is_reset(raw: Any) -> bool:
@@ -133,199 +148,270 @@ def parse_row(index: int, raw: Any) -> Row:
     )
 
 
+# --- Parsing: the fast path ----------------------------------------------------------------------
+def parse_rows(rows: list[Any], result: BulkResult) -> dict[int, list[Parsed]]:
+    """Every row parsed and grouped by counter id; the refused ones reported in ``result``.
+
+    The loop only takes rows of the usual shape (an int or digit-string counter, a string time with an
+    offset, a string or int value, is_reset absent or a bool) and does no more than ``parse_row`` would;
+    anything else goes to ``parse_row``, so a refused row gets the same reason either way."""
+    by_counter: dict[int, list[Parsed]] = {}
+    times: dict[str, tuple[datetime.datetime, str]] = {}  # time text as sent -> (UTC time, COPY text)
+    fromisoformat, plain_utc = datetime.datetime.fromisoformat, PLAIN_UTC.fullmatch
+    max_value, places = MAX_ABS_VALUE, FOUR_PLACES
+    for index, raw in enumerate(rows):
+        try:
+            counter = raw["counter"]
+            if type(counter) is not int:
+                counter = int(counter) if type(counter) is str else 0
+            text = raw["taken_at"]
+            moment = times.get(text)
+            if moment is None:
+                parsed = fromisoformat(text)
+                if parsed.tzinfo is None:
+                    raise ValueError
+                utc = parsed.astimezone(UTC)
+                # Already UTC, in a form PostgreSQL reads as Python did: sent as is (isoformat() is the
+                # dearest step of the loop when every row has its own time).
+                moment = times[text] = (utc, text if plain_utc(text) else utc.isoformat())
+            value = raw["value"]
+            kind = type(value)
+            if kind is str or kind is int:
+                value = Decimal(value)
+            elif kind is float:
+                value = Decimal(str(value))
+            else:
+                raise ValueError
+            if not value.is_finite() or abs(value) >= max_value:
+                raise ValueError
+            value = value.quantize(places)
+            reset = raw.get("is_reset", False)
+            if not (
+                0 < counter < MAX_ID and (reset is False or reset is True or reset is None) and abs(value) < max_value
+            ):
+                raise ValueError
+        except (KeyError, TypeError, ValueError, ArithmeticError, OverflowError):
+            try:
+                row = parse_row(index, raw)
+            except RowError as error:
+                result.rejected.append({"index": index, "reason": str(error)})
+                continue
+            counter, value, reset = row.counter_id, row.value, row.is_reset
+            moment = (row.taken_at, row.taken_at.isoformat())
+        group = by_counter.get(counter)
+        if group is None:
+            group = by_counter[counter] = []
+        group.append((moment[0], index, value, bool(reset), moment[1]))
+    return by_counter
+
+
 # --- The service -------------------------------------------------------------------------------
 def readings_bulk_record(*, rows: list[Any], user: Any, source: str = ReadingSource.API) -> BulkResult:
     """Store the valid rows as readings in one set-based write and report the others; see the module doc."""
     result = BulkResult()
-    parsed: list[Row] = []
-    for index, raw in enumerate(rows):
-        try:
-            parsed.append(parse_row(index, raw))
-        except RowError as error:
-            result.rejected.append({"index": index, "reason": str(error)})
+    by_counter = parse_rows(rows, result)
     with transaction.atomic():
-        accepted = _check_against_counters(parsed, user, result)
+        counters = _lock_counters(by_counter, user)
+        accepted = _check_against_counters(by_counter, counters, result)
         if accepted:
             _write(accepted, user, source)
-            touched = _update_counters(accepted)
+            touched = _update_counters(accepted, counters)
             result.orders_created, result.orders_moved = _evaluate_triggers(touched)
-    result.accepted = len(accepted)
+    result.accepted = sum(len(group) for group in accepted.values())
     result.rejected.sort(key=lambda rejection: rejection["index"])
     return result
 
 
-def _check_against_counters(rows: list[Row], user: Any, result: BulkResult) -> list[Row]:
-    wanted = {row.counter_id for row in rows}
-    visible = list(counters_in_sites(Counter.objects.filter(pk__in=wanted), visible_site_ids(user)).values_list("pk"))
-    # Two requests recording on the same counter take turns (latest value, monotonic check).
-    counters = {
-        c.pk: c for c in Counter.objects.filter(pk__in=[pk for (pk,) in visible]).order_by("pk").select_for_update()
-    }
-    by_counter: dict[int, list[Row]] = defaultdict(list)
-    for row in rows:
-        if row.counter_id in counters:
-            by_counter[row.counter_id].append(row)
+def _lock_counters(by_counter: dict[int, list[Parsed]], user: Any) -> dict[int, Counter]:
+    """The counters of the rows that the user may see, locked: two requests recording on the same counter
+    take turns (latest value, monotonic check). In id order, so that two bulk requests never deadlock."""
+    if not by_counter:
+        return {}
+    visible = counters_in_sites(Counter.objects.filter(pk__in=list(by_counter)), visible_site_ids(user))
+    return {c.pk: c for c in Counter.objects.filter(pk__in=visible.values("pk")).order_by("pk").select_for_update()}
+
+
+def _check_against_counters(
+    by_counter: dict[int, list[Parsed]], counters: dict[int, Counter], result: BulkResult
+) -> dict[int, list[Parsed]]:
+    """The rows each counter may take, in time order; the others reported in ``result``."""
+    accepted: dict[int, list[Parsed]] = {}
+    backfill: dict[int, list[Parsed]] = {}
+    for counter_id, group in by_counter.items():
+        counter = counters.get(counter_id)
+        if counter is None:
+            result.rejected += [{"index": row[1], "reason": _("counter: no such counter.")} for row in group]
+            continue
+        group.sort()
+        if counter.kind == CounterKind.CUMULATIVE:
+            kept = _cumulative_rows(group, counter, result)
         else:
-            result.rejected.append({"index": row.index, "reason": _("counter: no such counter.")})
-    accepted: list[Row] = []
-    backfill: list[Row] = []
-    for counter_id, counter_rows in by_counter.items():
-        counter = counters[counter_id]
-        counter_rows.sort(key=lambda row: (row.taken_at, row.index))
-        cumulative = counter.kind == CounterKind.CUMULATIVE
-        last_value, last_at = counter.last_value, counter.last_read_at
-        previous_at: datetime.datetime | None = None
-        for row in counter_rows:
-            reason = None
-            if row.taken_at == previous_at:
-                reason = _("Another row has a reading of this counter at the same time.")
-            elif cumulative:
-                reason = _cumulative_problem(row, last_value, last_at)
-            elif row.is_reset:
-                reason = _("is_reset: only cumulative counters are reset.")
-            if reason:
-                result.rejected.append({"index": row.index, "reason": reason})
-                continue
-            previous_at = row.taken_at
-            if cumulative:
-                last_value, last_at = row.value, row.taken_at
-            elif last_at is not None and row.taken_at <= last_at:
-                backfill.append(row)
-                continue
-            accepted.append(row)
-    accepted += _without_existing(backfill, result)
+            kept = _gauge_rows(group, counter, result, backfill.setdefault(counter_id, []))
+        if kept:
+            accepted[counter_id] = kept
+    for counter_id, rows in _without_existing(backfill, result).items():
+        accepted.setdefault(counter_id, []).extend(rows)
     return accepted
 
 
-def _cumulative_problem(row: Row, last_value: Decimal | None, last_at: datetime.datetime | None) -> str | None:
-    if row.value < 0:
+def _cumulative_rows(group: list[Parsed], counter: Counter, result: BulkResult) -> list[Parsed]:
+    """A cumulative counter's rows (in time order) that keep it counting up after its latest reading."""
+    last_value, last_at = counter.last_value, counter.last_read_at
+    kept: list[Parsed] = []
+    for row in group:
+        taken_at, value = row[0], row[2]
+        if (
+            (last_at is None or taken_at > last_at)
+            and value >= 0
+            and (last_value is None or value >= last_value or row[3])
+        ):
+            kept.append(row)
+            last_value, last_at = value, taken_at
+            continue
+        if taken_at == last_at and kept:
+            reason = _("Another row has a reading of this counter at the same time.")
+        else:
+            reason = _cumulative_problem(taken_at, value, row[3], last_value, last_at) or ""
+        result.rejected.append({"index": row[1], "reason": reason})
+    return kept
+
+
+def _gauge_rows(group: list[Parsed], counter: Counter, result: BulkResult, older: list[Parsed]) -> list[Parsed]:
+    """A gauge's rows (in time order): one per time, never a reset; those not after its latest reading go
+    to ``older``, to be checked against the stored readings."""
+    last_at = counter.last_read_at
+    previous_at: datetime.datetime | None = None
+    kept: list[Parsed] = []
+    for row in group:
+        taken_at = row[0]
+        if taken_at == previous_at:
+            reason = _("Another row has a reading of this counter at the same time.")
+        elif row[3]:
+            reason = _("is_reset: only cumulative counters are reset.")
+        else:
+            previous_at = taken_at
+            (older if last_at is not None and taken_at <= last_at else kept).append(row)
+            continue
+        result.rejected.append({"index": row[1], "reason": reason})
+    return kept
+
+
+def _cumulative_problem(
+    taken_at: datetime.datetime,
+    value: Decimal,
+    reset: bool,
+    last_value: Decimal | None,
+    last_at: datetime.datetime | None,
+) -> str | None:
+    if value < 0:
         return _("value: a cumulative counter cannot be negative.")
-    if last_at is not None and row.taken_at <= last_at:
+    if last_at is not None and taken_at <= last_at:
         return _(
             "taken_at: not after the counter's latest reading (%(when)s); send older readings of a cumulative "
             "counter one by one."
         ) % {"when": last_at.isoformat()}
-    if last_value is not None and not row.is_reset and row.value < last_value:
+    if last_value is not None and not reset and value < last_value:
         return _(
             "value: %(value)s is below the previous reading %(previous)s; a cumulative counter never goes "
             "backwards (mark the row is_reset if the meter was replaced)."
-        ) % {"value": row.value, "previous": last_value}
+        ) % {"value": value, "previous": last_value}
     return None
 
 
-def _without_existing(rows: list[Row], result: BulkResult) -> list[Row]:
+def _without_existing(rows: dict[int, list[Parsed]], result: BulkResult) -> dict[int, list[Parsed]]:
     """Gauge readings older than the counter's latest: refuse those whose (counter, time) exists."""
-    if not rows:
-        return []
+    flat = [(counter_id, row) for counter_id, group in rows.items() for row in group]
     existing: set[tuple[int, datetime.datetime]] = set()
-    for first in range(0, len(rows), 2000):
-        chunk = rows[first : first + 2000]
+    for first in range(0, len(flat), 2000):
+        chunk = flat[first : first + 2000]
         existing.update(
             Reading.objects.filter(
-                counter_id__in={row.counter_id for row in chunk}, taken_at__in={row.taken_at for row in chunk}
+                counter_id__in={counter_id for counter_id, _row in chunk}, taken_at__in={row[0] for _id, row in chunk}
             ).values_list("counter_id", "taken_at")
         )
-    kept = []
-    for row in rows:
-        if (row.counter_id, row.taken_at) in existing:
-            result.rejected.append(
-                {"index": row.index, "reason": _("This counter already has a reading at that time.")}
-            )
+    kept: dict[int, list[Parsed]] = {}
+    for counter_id, row in flat:
+        if (counter_id, row[0]) in existing:
+            result.rejected.append({"index": row[1], "reason": _("This counter already has a reading at that time.")})
         else:
-            kept.append(row)
+            kept.setdefault(counter_id, []).append(row)
     return kept
 
 
 # --- Writing -----------------------------------------------------------------------------------
-def _write(rows: list[Row], user: Any, source: str) -> None:
+def _write(rows: dict[int, list[Parsed]], user: Any, source: str) -> None:
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
     now = timezone.now()
     if connection.vendor == "postgresql":
         _copy(rows, user_id, source, now)
         return
-    readings = Reading.objects.bulk_create(
+    Reading.objects.bulk_create(
         [
             Reading(
-                counter_id=row.counter_id,
-                taken_at=row.taken_at,
-                value=row.value,
-                is_reset=row.is_reset,
+                counter_id=counter_id,
+                taken_at=row[0],
+                value=row[2],
+                is_reset=row[3],
                 source=source,
                 entered_by_id=user_id,
                 note="",
+                created_at=now,
+                updated_at=now,
             )
-            for row in rows
-        ],
-        batch_size=2000,
-    )
-    history = Reading.history.model
-    history.objects.bulk_create(
-        [
-            history(
-                id=reading.pk,
-                counter_id=reading.counter_id,
-                taken_at=reading.taken_at,
-                value=reading.value,
-                is_reset=reading.is_reset,
-                source=source,
-                entered_by_id=user_id,
-                note="",
-                created_at=reading.created_at,
-                updated_at=reading.updated_at,
-                history_date=now,
-                history_change_reason="bulk",
-                history_type="+",
-                history_user_id=user_id,
-            )
-            for reading in readings
+            for counter_id, group in rows.items()
+            for row in group
         ],
         batch_size=2000,
     )
 
 
-def _copy(rows: list[Row], user_id: int | None, source: str, now: datetime.datetime) -> None:
-    """COPY the readings and their history rows; ids come from the readings' sequence first."""
-    table = Reading._meta.db_table
-    history_table = Reading.history.model._meta.db_table
+def _copy(rows: dict[int, list[Parsed]], user_id: int | None, source: str, now: datetime.datetime) -> None:
+    """One COPY of the readings in text format, ids from the column's default. The text is made a counter
+    at a time while it is sent: PostgreSQL stores the first rows while Python writes the next."""
     stamp = now.isoformat()
     user = "\\N" if user_id is None else str(user_id)
+    tail = f"\t{source}\t{user}\t\t{stamp}\t{stamp}\n"
+    reset_tail, tail = "\tt" + tail, "\tf" + tail
+    chunks = (
+        "".join([f"{counter_id}\t{row[4]}\t{row[2]}{reset_tail if row[3] else tail}" for row in group])
+        for counter_id, group in rows.items()
+    )
+    columns = "counter_id, taken_at, value, is_reset, source, entered_by_id, note, created_at, updated_at"
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(rows)]
-        )
-        ids = [pk for (pk,) in cursor.fetchall()]
-        common = f"\t{source}\t{user}\t\t{stamp}\t{stamp}"
-        lines = [
-            f"{pk}\t{row.counter_id}\t{row.taken_at.isoformat()}\t{row.value}\t{'t' if row.is_reset else 'f'}{common}"
-            for pk, row in zip(ids, rows, strict=True)
-        ]
-        columns = "id, counter_id, taken_at, value, is_reset, source, entered_by_id, note, created_at, updated_at"
-        cursor.copy_expert(f"COPY {table} ({columns}) FROM STDIN", io.StringIO("\n".join(lines) + "\n"))
-        history_tail = f"\t{stamp}\tbulk\t+\t{user}"
-        cursor.copy_expert(
-            f"COPY {history_table} ({columns}, history_date, history_change_reason, history_type, history_user_id) "
-            "FROM STDIN",
-            io.StringIO("\n".join(line + history_tail for line in lines) + "\n"),
-        )
+        cursor.copy_expert(f"COPY {Reading._meta.db_table} ({columns}) FROM STDIN", _Chunks(chunks))
 
 
-def _update_counters(rows: list[Row]) -> list[Counter]:
+class _Chunks:
+    """A file for ``copy_expert`` that hands out text chunks as they are made (whatever size is asked)."""
+
+    def __init__(self, chunks: Iterator[str]) -> None:
+        self.chunks = chunks
+
+    def read(self, size: int = -1) -> str:
+        return next(self.chunks, "")
+
+
+def _update_counters(rows: dict[int, list[Parsed]], counters: dict[int, Counter]) -> list[Counter]:
     """Each counter's latest value and time, where a row is newer than what the counter had."""
-    newest: dict[int, Row] = {}
-    for row in rows:
-        current = newest.get(row.counter_id)
-        if current is None or row.taken_at > current.taken_at:
-            newest[row.counter_id] = row
-    counters = list(Counter.objects.filter(pk__in=newest))
     now = timezone.now()
+    touched = [counters[counter_id] for counter_id in rows]
     changed = []
-    for counter in counters:
-        row = newest[counter.pk]
-        if counter.last_read_at is None or row.taken_at >= counter.last_read_at:
-            counter.last_value, counter.last_read_at, counter.updated_at = row.value, row.taken_at, now
+    for counter in touched:
+        newest = max(rows[counter.pk])
+        if counter.last_read_at is None or newest[0] >= counter.last_read_at:
+            counter.last_value, counter.last_read_at, counter.updated_at = newest[2], newest[0], now
             changed.append(counter)
-    Counter.objects.bulk_update(changed, ["last_value", "last_read_at", "updated_at"], batch_size=500)
-    return counters
+    if connection.vendor != "postgresql":
+        Counter.objects.bulk_update(changed, ["last_value", "last_read_at", "updated_at"], batch_size=500)
+    elif changed:  # one statement (bulk_update spends ~50 ms building its CASE for 100 counters)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Counter._meta.db_table} AS c SET last_value = v.value, last_read_at = v.taken_at, "
+                "updated_at = %s FROM unnest(%s::bigint[], %s::numeric[], %s::timestamptz[]) AS v(id, value, taken_at) "
+                "WHERE c.id = v.id",
+                [now, [c.pk for c in changed], [c.last_value for c in changed], [c.last_read_at for c in changed]],
+            )
+    return touched
 
 
 def _evaluate_triggers(counters: list[Counter]) -> tuple[int, int]:

@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.urls import reverse
 
 from assets.models import Counter, CounterKind, Reading
@@ -75,7 +76,9 @@ def test_bulk_json_stores_good_rows_and_reports_bad_ones_by_index(hours, tempera
     assert "taken_at" in body["rejected"][-1]["reason"]
     stored = list(Reading.objects.filter(counter=hours).order_by("taken_at").values_list("value", "is_reset", "source"))
     assert stored == [(Decimal(10), False, "api"), (Decimal(20), False, "api"), (Decimal(0), True, "api")]
-    assert Reading.history.filter(counter_id=hours.pk).count() == 3  # history rows written too
+    # The reading itself records who, when and how: no creation history row per bulk reading.
+    assert set(Reading.objects.filter(counter=hours).values_list("entered_by", flat=True)) == {integrator.pk}
+    assert not Reading.history.filter(counter_id=hours.pk).exists()
     hours.refresh_from_db()
     assert hours.last_value == Decimal(0)
     assert hours.last_read_at == T0 + datetime.timedelta(hours=4)
@@ -175,3 +178,95 @@ def test_bulk_times_with_far_offsets_are_stored_in_utc(hours, integrator):
     assert [r["index"] for r in response.json()["rejected"]] == [1]
     stored = Reading.objects.get(counter=hours)
     assert stored.taken_at == datetime.datetime(2026, 11, 2, 0, 43, tzinfo=datetime.UTC)
+
+
+def test_bulk_stores_times_and_values_as_checked(hours, temperature, integrator):
+    """What is stored is what the checks saw: times to the microsecond, values rounded to 4 places (half
+    even, in Python), and a value that rounds up to 10^14 refused rather than overflowing the column."""
+    rows = [
+        {"counter": hours.pk, "taken_at": "2026-11-01T05:00:00.123456Z", "value": "1.00005"},
+        {"counter": hours.pk, "taken_at": "2026-11-01T06:00:00+00:00", "value": 2},
+        {"counter": hours.pk, "taken_at": "2026-11-01T08:00:00+01:00", "value": 2.5},
+        {"counter": temperature.pk, "taken_at": "2026-11-01T05:00:00Z", "value": "99999999999999.99999"},
+        {"counter": temperature.pk, "taken_at": "2026-11-01T05:00:00Z", "value": "-5.25"},
+    ]
+    response = token_client(integrator).post(BULK, rows, format="json")
+    assert response.json()["accepted"] == 4, response.json()
+    assert response.json()["rejected"] == [{"index": 3, "reason": "value: give a number below 10^14 in size."}]
+    stored = list(Reading.objects.filter(counter=hours).order_by("taken_at").values_list("taken_at", "value"))
+    assert stored == [
+        (datetime.datetime(2026, 11, 1, 5, 0, 0, 123456, tzinfo=datetime.UTC), Decimal("1.0000")),
+        (datetime.datetime(2026, 11, 1, 6, tzinfo=datetime.UTC), Decimal(2)),
+        (datetime.datetime(2026, 11, 1, 7, tzinfo=datetime.UTC), Decimal("2.5")),
+    ]
+    assert Reading.objects.get(counter=temperature).value == Decimal("-5.25")
+
+
+# --- Integrity of a reading's counter and user ---------------------------------------------------
+# On PostgreSQL the two foreign keys of assets_reading are checked once per statement by triggers
+# (assets/migrations/0006_reading_set_based_references.py); SQLite keeps its own foreign keys. Either way:
+
+
+def _write_and_check(write) -> None:
+    with transaction.atomic():
+        write()
+        connection.check_constraints()  # SQLite checks its deferred foreign keys here; PostgreSQL already did
+
+
+def _refused(write) -> None:
+    with pytest.raises(IntegrityError):
+        _write_and_check(write)
+
+
+def test_a_reading_of_a_counter_or_user_that_does_not_exist_is_refused(hours, integrator):
+    _refused(lambda: Reading.objects.create(counter_id=hours.pk + 10**6, taken_at=T0, value=1))
+    _refused(lambda: Reading.objects.create(counter=hours, taken_at=T0, value=1, entered_by_id=integrator.pk + 10**6))
+    good = [Reading(counter=hours, taken_at=T0 + datetime.timedelta(hours=i), value=i) for i in range(3)]
+    bad = Reading(counter_id=hours.pk + 10**6, taken_at=T0, value=1)
+    _refused(lambda: Reading.objects.bulk_create([*good, bad]))  # one missing counter among many rows
+    reading = Reading.objects.create(counter=hours, taken_at=T0, value=1, entered_by=integrator)
+    _refused(lambda: Reading.objects.filter(pk=reading.pk).update(counter_id=hours.pk + 10**6))
+    _refused(lambda: Reading.objects.filter(pk=reading.pk).update(entered_by_id=integrator.pk + 10**6))
+    assert Reading.objects.get(counter=hours).entered_by == integrator
+
+
+def test_a_counter_or_user_with_readings_cannot_be_deleted_behind_the_orm(hours, integrator):
+    reading = Reading.objects.create(counter=hours, taken_at=T0, value=1, entered_by=integrator)
+    for table, pk in ((Counter._meta.db_table, hours.pk), (integrator._meta.db_table, integrator.pk)):
+
+        def delete(table=table, pk=pk) -> None:
+            with connection.cursor() as cursor:
+                cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+
+        _refused(delete)
+    assert Reading.objects.filter(pk=reading.pk).exists()
+
+
+def test_deleting_through_the_orm_clears_or_deletes_the_readings(hours, temperature, integrator):
+    """on_delete as declared: the user's readings stay, without their author; the counter's go with it."""
+    client = token_client(integrator)
+    rows = [{"counter": c.pk, "taken_at": at(1), "value": 1} for c in (hours, temperature)]
+    assert client.post(BULK, rows, format="json").json()["accepted"] == 2
+    _write_and_check(integrator.delete)
+    assert list(Reading.objects.values_list("entered_by", flat=True)) == [None, None]
+    _write_and_check(hours.delete)
+    assert list(Reading.objects.values_list("counter", flat=True)) == [temperature.pk]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_a_counter_being_written_cannot_be_deleted_meanwhile(hours):
+    """The insert trigger locks the counters it checks FOR KEY SHARE until the transaction ends, as a foreign
+    key check does: a concurrent delete waits (and then fails at its commit) instead of orphaning readings."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time and its own foreign keys")
+    other = connections.create_connection("default")
+    try:
+        with transaction.atomic():
+            Reading.objects.create(counter=hours, taken_at=T0, value=1)
+            with other.cursor() as cursor:
+                cursor.execute("SET lock_timeout = '300ms'")
+                with pytest.raises(OperationalError, match="lock timeout"):
+                    cursor.execute(f"DELETE FROM {Counter._meta.db_table} WHERE id = %s", [hours.pk])
+    finally:
+        other.close()
+    assert Reading.objects.filter(counter=hours).count() == 1
