@@ -19,7 +19,7 @@ def visible_site_ids(user: Any) -> list[int] | None:
         cached: list[int] | None = user._mms_site_ids
         return cached
     result: list[int] | None
-    if user.is_superuser or any(name in ALL_SITES_ROLES for name in user_groups(user).values()):
+    if _sees_every_site(user, user_groups(user)):
         result = None
     else:
         from people.models import Employee
@@ -27,6 +27,10 @@ def visible_site_ids(user: Any) -> list[int] | None:
         result = list(Employee.sites.through.objects.filter(employee__user=user).values_list("area_id", flat=True))
     user._mms_site_ids = result
     return result
+
+
+def _sees_every_site(user: Any, groups: dict[int, str]) -> bool:
+    return bool(user.is_superuser or any(name in ALL_SITES_ROLES for name in groups.values()))
 
 
 def user_groups(user: Any) -> dict[int, str]:
@@ -115,7 +119,7 @@ def prime_roles(user: Any) -> None:
         rows = cursor.fetchall()
     groups = {number: name for kind, number, name in rows if kind == "g"}
     user._mms_groups = groups
-    if user.is_superuser or any(name in ALL_SITES_ROLES for name in groups.values()):
+    if _sees_every_site(user, groups):
         user._mms_site_ids = None
     else:
         user._mms_site_ids = [number for kind, number, _name in rows if kind == "s"]
