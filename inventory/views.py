@@ -147,50 +147,6 @@ def movement_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@storekeeper_screen
-def stock_issue(request: HttpRequest) -> HttpResponse:
-    """Take parts from a location for a work order; reservations waiting in the user's sites are listed."""
-    site_ids = visible_site_ids(request.user)
-    initial = {key: request.GET[key] for key in ("reference", "part", "location", "quantity") if key in request.GET}
-    form = StockIssueForm(request.POST or None, site_ids=site_ids, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            movement = services.stock_issue(
-                part=data["part"],
-                location=data["location"],
-                quantity=data["quantity"],
-                user=request.user,
-                reference=data["reference"],
-            )
-        except ActionNotAllowed as refusal:
-            form.add_error(None, refusal.message)
-        except ValidationError as invalid:
-            add_service_error(form, invalid)
-        else:
-            messages.success(
-                request,
-                _("%(quantity)s %(unit)s of %(part)s issued to %(reference)s.")
-                % {
-                    "quantity": (-movement.quantity).normalize(),
-                    "unit": movement.part.unit,
-                    "part": movement.part.part_number,
-                    "reference": movement.reference,
-                },
-            )
-            return redirect("inventory:issue")
-    reservations = (
-        Reservation.objects.in_sites(site_ids)
-        .open()
-        .filter(Q(reserved__gt=0) | Q(requested__gt=F("reserved") + F("issued")))
-        .select_related("part", "location")
-        .order_by("created_at", "id")[:20]
-    )
-    locations = list(StockLocation.objects.in_sites(site_ids).active().order_by("code"))
-    return render(request, "inventory/issue.html", {"form": form, "reservations": reservations, "locations": locations})
-
-
-# --- Returns, adjustments (cycle counts) and transfers ----------------------------------------
 def _service_failed(form: Any, error: Exception, renamed: dict[str, str] | None = None) -> None:
     """A service refused: ``ActionNotAllowed`` as a form error, a ``ValidationError`` on its fields."""
     if isinstance(error, ActionNotAllowed):
@@ -206,40 +162,76 @@ def _quantity(value: Any) -> str:
     return str(value.normalize()) if value else "0"
 
 
+ORDER_MOVEMENT_FIELDS = ("reference", "part", "location", "quantity")
+
+
+def _order_movement(
+    request: HttpRequest, form_class: Any, service: Any, site_ids: list[int] | None
+) -> tuple[Any, StockMovement | None]:
+    """Issue to or return from a work order: the form (filled from ``?reference=&part=...`` links) and, once
+    posted and accepted by ``service``, the movement it recorded."""
+    initial = {key: request.GET[key] for key in ORDER_MOVEMENT_FIELDS if key in request.GET}
+    form = form_class(request.POST or None, site_ids=site_ids, initial=initial)
+    if request.method != "POST" or not form.is_valid():
+        return form, None
+    data = form.cleaned_data
+    try:
+        movement = service(user=request.user, **{key: data[key] for key in ORDER_MOVEMENT_FIELDS})
+    except (ActionNotAllowed, ValidationError) as refusal:
+        _service_failed(form, refusal)
+        return form, None
+    return form, movement
+
+
+@storekeeper_screen
+def stock_issue(request: HttpRequest) -> HttpResponse:
+    """Take parts from a location for a work order; reservations waiting in the user's sites are listed."""
+    site_ids = visible_site_ids(request.user)
+    form, movement = _order_movement(request, StockIssueForm, services.stock_issue, site_ids)
+    if movement is not None:
+        messages.success(
+            request,
+            _("%(quantity)s %(unit)s of %(part)s issued to %(reference)s.")
+            % {
+                "quantity": _quantity(-movement.quantity),
+                "unit": movement.part.unit,
+                "part": movement.part.part_number,
+                "reference": movement.reference,
+            },
+        )
+        return redirect("inventory:issue")
+    reservations = (
+        Reservation.objects.in_sites(site_ids)
+        .open()
+        .filter(Q(reserved__gt=0) | Q(requested__gt=F("reserved") + F("issued")))
+        .select_related("part", "location")
+        .order_by("created_at", "id")[:20]
+    )
+    locations = list(StockLocation.objects.in_sites(site_ids).active().order_by("code"))
+    return render(request, "inventory/issue.html", {"form": form, "reservations": reservations, "locations": locations})
+
+
 @storekeeper_screen
 def stock_return(request: HttpRequest) -> HttpResponse:
     """Unused parts come back from a work order into a location of the user's sites."""
-    site_ids = visible_site_ids(request.user)
-    initial = {key: request.GET[key] for key in ("reference", "part", "location", "quantity") if key in request.GET}
-    form = StockReturnForm(request.POST or None, site_ids=site_ids, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            movement = services.stock_return(
-                part=data["part"],
-                location=data["location"],
-                quantity=data["quantity"],
-                user=request.user,
-                reference=data["reference"],
-            )
-        except (ActionNotAllowed, ValidationError) as refusal:
-            _service_failed(form, refusal)
-        else:
-            messages.success(
-                request,
-                _("%(quantity)s %(unit)s of %(part)s returned from %(reference)s into %(location)s.")
-                % {
-                    "quantity": _quantity(movement.quantity),
-                    "unit": movement.part.unit,
-                    "part": movement.part.part_number,
-                    "reference": movement.reference,
-                    "location": data["location"].code,
-                },
-            )
-            return redirect("inventory:movement_list")
+    form, movement = _order_movement(request, StockReturnForm, services.stock_return, visible_site_ids(request.user))
+    if movement is not None:
+        messages.success(
+            request,
+            _("%(quantity)s %(unit)s of %(part)s returned from %(reference)s into %(location)s.")
+            % {
+                "quantity": _quantity(movement.quantity),
+                "unit": movement.part.unit,
+                "part": movement.part.part_number,
+                "reference": movement.reference,
+                "location": form.cleaned_data["location"].code,
+            },
+        )
+        return redirect("inventory:movement_list")
     return render(request, "inventory/stock_return.html", {"form": form})
 
 
+# --- Adjustments (cycle counts) and transfers ----------------------------------------------------
 def _adjust(data: dict[str, Any], user: Any) -> tuple[StockMovement | None, Any]:
     """Record a change, or the difference between a count and the books (read under the balance's lock)."""
     part, location = data["part"], data["location"]
