@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from mms.indexes import RangeIndex
+
 
 @lru_cache(maxsize=1)
 def time_zone_names() -> frozenset[str]:
@@ -556,16 +558,24 @@ class Reading(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,  # a RangeIndex below
     )
     note = models.CharField(_("note"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
     history = HistoricalRecords()
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("reading")
         verbose_name_plural = _("readings")
         ordering = ["-taken_at"]
+        indexes = [
+            # Incremental sync (?updated_since=) and the check when a user is deleted: readings are added
+            # in time order and a bulk load has one author, so BRIN ranges stay narrow and cost a bulk
+            # load almost nothing (a B-tree entry per row cost about a fifth of a 100,000-row load).
+            RangeIndex(fields=["updated_at"], name="reading_updated_at"),
+            RangeIndex(fields=["entered_by"], name="reading_entered_by"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["counter", "taken_at"], name="reading_one_per_counter_and_time"),
             models.CheckConstraint(condition=Q(source__in=ReadingSource.values), name="reading_source_valid"),

@@ -270,3 +270,26 @@ def test_postgresql_a_counter_being_written_cannot_be_deleted_meanwhile(hours):
     finally:
         other.close()
     assert Reading.objects.filter(counter=hours).count() == 1
+
+
+def test_readings_sync_and_author_lookups_use_range_indexes(hours, integrator):
+    """updated_at and entered_by have BRIN indexes on PostgreSQL (a B-tree elsewhere); lookups through
+    them stay exact: an edited reading shows in ?updated_since=, and a user's readings are found."""
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, Reading._meta.db_table)
+    kinds = {
+        indexes[name]["columns"][0]: indexes[name]["type"] for name in ("reading_updated_at", "reading_entered_by")
+    }
+    expected = "brin" if connection.vendor == "postgresql" else "idx"
+    assert kinds == {"updated_at": expected, "entered_by_id": expected}
+
+    client = token_client(integrator)
+    rows = [{"counter": hours.pk, "taken_at": at(hour), "value": hour} for hour in range(1, 200)]
+    assert client.post(BULK, rows, format="json").json()["accepted"] == 199
+    edited = Reading.objects.get(taken_at=at(7))
+    Reading.objects.filter(pk=edited.pk).update(note="checked", updated_at=T0 + datetime.timedelta(days=400))
+    since = (T0 + datetime.timedelta(days=300)).isoformat()
+    synced = client.get(reverse("api:reading-list"), {"updated_since": since})
+    assert synced.status_code == 200, synced.content
+    assert [row["id"] for row in synced.json()["results"]] == [edited.pk]
+    assert Reading.objects.filter(entered_by=integrator).count() == 199
