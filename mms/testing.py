@@ -176,3 +176,9 @@ def assert_database_refuses(instance: models.Model) -> None:
     """Saving without ``full_clean()`` still fails: the database constraint holds."""
     with pytest.raises(IntegrityError), transaction.atomic():
         instance.save()
+
+
+def force_update(queryset: models.QuerySet[Any], **values: Any) -> int:
+    """``queryset.update(**values)`` past the model's own refusals (the content of a plan version that is
+    no longer a draft is locked): for setting up a test's situation, never for the code under test."""
+    return models.QuerySet.update(queryset, **values)

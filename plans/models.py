@@ -298,12 +298,37 @@ class PlanVersion(ConcurrentTransitionMixin, models.Model):
         """Another version became effective."""
 
 
+class VersionedContentQuerySet(models.QuerySet[Any]):
+    """Deleting or updating content in bulk is refused, as a row's own ``save()`` and ``delete()`` are,
+    when any of the rows belongs to a version that is no longer an editable draft (nothing is changed)."""
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        self._assert_editable()
+        return super().delete()
+
+    def update(self, **kwargs: Any) -> int:
+        self._assert_editable()
+        return super().update(**kwargs)
+
+    def _assert_editable(self) -> None:
+        version = self.model.version_path.replace(".", "__")
+        locked = self.exclude(
+            **{f"{version}__state": PlanVersionState.DRAFT, f"{version}__change_set__state": ChangeSetState.CREATED}
+        )
+        row = locked.select_related(f"{version}__change_set").first()
+        if row is not None:
+            row.owning_version().assert_editable()
+
+
 class VersionedContent(models.Model):
-    """Content of a version: saving or deleting it is refused once the version is not an editable draft."""
+    """Content of a version: saving or deleting it is refused once the version is not an editable draft,
+    one row at a time or in bulk (``VersionedContentQuerySet``)."""
 
     # Attribute path from the row to its version: "version" or "activity.version".
     version_path = "activity.version"
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    objects = VersionedContentQuerySet.as_manager()
 
     class Meta:
         abstract = True

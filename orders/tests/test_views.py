@@ -30,6 +30,7 @@ from mms.testing import (
     PartFactory,
     ResourceFactory,
     SiteFactory,
+    force_update,
     make_role_user,
 )
 from orders import services
@@ -549,7 +550,7 @@ def test_queue_query_count_is_constant(client, supervisor, requester, pump, plan
 
 
 def test_accept_with_signature(client, supervisor, technician, pump, activity):
-    Activity.objects.filter(pk=activity.pk).update(requires_signature=True)
+    force_update(Activity.objects.filter(pk=activity.pk), requires_signature=True)
     activity.refresh_from_db()
     order = in_progress_order(pump, supervisor, technician, activity=activity)
     ChecklistAnswer.objects.create(order=order, item=activity.checklist_items.get(position=1), done=True)

@@ -11,6 +11,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.forms.models import model_to_dict
 from django.test import override_settings
+from django.utils import timezone
 
 from assets.errors import ActionForbidden, ActionNotAllowed
 from mms.roles import SUPERVISOR, TECHNICIAN
@@ -168,6 +169,28 @@ class TestFrozenVersions:
                 row.delete()
             with pytest.raises(VersionLocked):
                 draft_content_delete(obj=row, user=planner)
+        assert content(version) == before
+
+    @pytest.mark.parametrize("state", LOCKED_STATES)
+    def test_bulk_delete_and_update_are_refused(self, state: str, planner: User, supervisor: User) -> None:
+        """QuerySet.delete() and update() keep the lock too, even when a draft's rows are in the same set."""
+        version = filled_version(state, planner, supervisor)
+        draft = filled_version(PlanVersionState.DRAFT, planner, supervisor)
+        before = content(version)
+        for model in {type(row) for row in rows_of(version)}:
+            rows = model.objects.all()
+            assert {version, draft} <= {row.owning_version() for row in rows}
+            with pytest.raises(VersionLocked):
+                rows.delete()
+            with pytest.raises(VersionLocked):
+                rows.update(updated_at=timezone.now())
+        assert content(version) == before
+        # A draft's own rows still go in bulk (children first, then the activity).
+        for model in [model for model, _name in ACTIVITY_CHILDREN] + [Activity]:
+            mine = model.objects.filter(pk__in=[row.pk for row in rows_of(draft) if isinstance(row, model)])
+            assert mine.update(updated_at=timezone.now()) == mine.count() > 0
+            mine.delete()
+        assert not draft.activities.exists()
         assert content(version) == before
 
     @pytest.mark.parametrize("state", LOCKED_STATES)

@@ -19,6 +19,7 @@ from mms.testing import (
     PartFactory,
     ResourceFactory,
     SiteFactory,
+    force_update,
     make_role_user,
 )
 
@@ -177,7 +178,7 @@ def test_supervisor_approves_releases_assigns_accepts_with_signature_and_reworks
     from orders.models import ChecklistAnswer, DataValue, ExecutionState, WorkOrder
     from plans.models import Activity
 
-    Activity.objects.filter(pk=works["activity"].pk).update(requires_signature=True)
+    force_update(Activity.objects.filter(pk=works["activity"].pk), requires_signature=True)
     activity = Activity.objects.get(pk=works["activity"].pk)
     supervisor, technician = works["supervisor"], works["technician"]
     first = services.order_request_corrective(entity=works["pump"], user=works["requester"], title="Seal leaks")
