@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import PurePath
@@ -15,7 +15,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import BaseConstraint, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -418,6 +418,7 @@ class CounterKind(models.TextChoices):
 
 
 ENTITY_FIELDS = ("area", "resource", "container", "material")
+ONE_ENTITY_MESSAGE = _("Choose exactly one of area, resource, container or material.")
 
 
 def exactly_one_entity(prefix: str) -> models.CheckConstraint:
@@ -428,7 +429,9 @@ def exactly_one_entity(prefix: str) -> models.CheckConstraint:
             if other != field:
                 term &= Q(**{f"{other}__isnull": True})
         one_of |= term
-    return models.CheckConstraint(condition=one_of, name=f"{prefix}_exactly_one_entity")
+    return models.CheckConstraint(
+        condition=one_of, name=f"{prefix}_exactly_one_entity", violation_error_message=ONE_ENTITY_MESSAGE
+    )
 
 
 class EntityLinkMixin(models.Model):
@@ -460,7 +463,16 @@ class EntityLinkMixin(models.Model):
     def clean_entity(self) -> None:
         given = [field for field in ENTITY_FIELDS if getattr(self, f"{field}_id")]
         if len(given) != 1:
-            raise ValidationError(_("Choose exactly one of area, resource, container or material."))
+            raise ValidationError(ONE_ENTITY_MESSAGE)
+
+    def get_constraints(self) -> list[tuple[type[models.Model], Sequence[BaseConstraint]]]:
+        """Constraints that ``validate_constraints()`` checks, except the exactly-one-entity one: ``clean()``
+        checks that rule through ``clean_entity()``, even when a form leaves some entity fields out, so a
+        form shows its message once."""
+        return [
+            (model, [c for c in constraints if not c.name.endswith("_exactly_one_entity")])
+            for model, constraints in super().get_constraints()
+        ]
 
 
 class CounterQuerySet(models.QuerySet["Counter"]):

@@ -21,5 +21,6 @@ class RangeIndex(models.Index):
         if schema_editor.connection.vendor != "postgresql":
             return super().create_sql(model, schema_editor, using=using, **kwargs)
         statement = super().create_sql(model, schema_editor, using=" USING brin", **kwargs)
-        statement.parts["extra"] = " WITH (autosummarize = on)" + statement.parts["extra"]
+        parts: dict[str, Any] = statement.parts
+        parts["extra"] = f" WITH (autosummarize = on){parts['extra']}"
         return statement

@@ -252,8 +252,9 @@ class TestDatabase:
         instance = PlanInstanceFactory.build(
             plan=MaintenancePlanFactory(), resource=ResourceFactory(), area=AreaFactory()
         )
-        with pytest.raises(ValidationError, match="exactly one of area, resource, container or material"):
+        with pytest.raises(ValidationError, match="exactly one of area, resource, container or material") as error:
             instance.full_clean()
+        assert error.value.messages == ["Choose exactly one of area, resource, container or material."]
         assert_database_refuses(instance)
 
     def test_exactly_one_entity_not_none(self) -> None:
