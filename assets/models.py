@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import BaseConstraint, Q
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -572,10 +573,12 @@ class Reading(models.Model):
         related_name="+",
         db_index=False,  # a RangeIndex below
     )
-    note = models.CharField(_("note"), max_length=500, blank=True)
-    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # Database defaults too: the bulk COPY leaves these columns out (a fifth less for PostgreSQL to parse;
+    # Now() is the statement's time there). Instances made in Python get the Python values as before.
+    note = models.CharField(_("note"), max_length=500, blank=True, default="", db_default="")
+    created_at = models.DateTimeField(_("recorded at"), auto_now_add=True, db_default=Now())
     history = HistoricalRecords()
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_default=Now())
 
     class Meta:
         verbose_name = _("reading")

@@ -341,10 +341,10 @@ def _without_existing(rows: dict[int, list[Parsed]], result: BulkResult) -> dict
 # --- Writing -----------------------------------------------------------------------------------
 def _write(rows: dict[int, list[Parsed]], user: Any, source: str) -> None:
     user_id = user.pk if getattr(user, "is_authenticated", False) else None
-    now = timezone.now()
     if connection.vendor == "postgresql":
-        _copy(rows, user_id, source, now)
+        _copy(rows, user_id, source)
         return
+    now = timezone.now()
     Reading.objects.bulk_create(
         [
             Reading(
@@ -365,18 +365,18 @@ def _write(rows: dict[int, list[Parsed]], user: Any, source: str) -> None:
     )
 
 
-def _copy(rows: dict[int, list[Parsed]], user_id: int | None, source: str, now: datetime.datetime) -> None:
-    """One COPY of the readings in text format, ids from the column's default. The text is made a counter
-    at a time while it is sent: PostgreSQL stores the first rows while Python writes the next."""
-    stamp = now.isoformat()
+def _copy(rows: dict[int, list[Parsed]], user_id: int | None, source: str) -> None:
+    """One COPY of the readings in text format. The text is made a counter at a time while it is sent:
+    PostgreSQL stores the first rows while Python writes the next. Columns with a database default are
+    left out: the id, the note (empty), and the times recorded and updated (the statement's time)."""
     user = "\\N" if user_id is None else str(user_id)
-    tail = f"\t{source}\t{user}\t\t{stamp}\t{stamp}\n"
+    tail = f"\t{source}\t{user}\n"
     reset_tail, tail = "\tt" + tail, "\tf" + tail
     chunks = (
         "".join([f"{counter_id}\t{row[4]}\t{row[2]}{reset_tail if row[3] else tail}" for row in group])
         for counter_id, group in rows.items()
     )
-    columns = "counter_id, taken_at, value, is_reset, source, entered_by_id, note, created_at, updated_at"
+    columns = "counter_id, taken_at, value, is_reset, source, entered_by_id"
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY {Reading._meta.db_table} ({columns}) FROM STDIN", _Chunks(chunks))
 
