@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, OperationalError, connection, connections, transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from assets.models import Counter, CounterKind, Reading
 from mms.api.testing import token_client
@@ -293,3 +294,18 @@ def test_readings_sync_and_author_lookups_use_range_indexes(hours, integrator):
     assert synced.status_code == 200, synced.content
     assert [row["id"] for row in synced.json()["results"]] == [edited.pk]
     assert Reading.objects.filter(entered_by=integrator).count() == 199
+
+
+def test_bulk_readings_record_when_and_by_whom_they_were_stored(hours, integrator):
+    """The COPY leaves the note and both times to the database's defaults: the time of the statement."""
+    before = timezone.now()
+    rows = [{"counter": hours.pk, "taken_at": at(hour), "value": hour} for hour in range(1, 4)]
+    assert token_client(integrator).post(BULK, rows, format="json").json()["accepted"] == 3
+    after = timezone.now()
+    stored = list(Reading.objects.values_list("note", "created_at", "updated_at", "entered_by", "source"))
+    assert len(stored) == 3
+    for note, created_at, updated_at, entered_by, source in stored:
+        assert note == ""
+        assert before <= created_at <= after
+        assert before <= updated_at <= after
+        assert (entered_by, source) == (integrator.pk, "api")
