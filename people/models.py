@@ -213,3 +213,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class RoleStamp(models.Model):
+    """One row whose value the database changes whenever anyone's roles, permissions or sites change.
+
+    Triggers (``people/migrations/0004_role_stamp.py``) write a new random value after every insert,
+    update or delete (and, on PostgreSQL, truncate) of the tables those come from. Token-authenticated API
+    requests read the stamp in the same query as their user, and reuse what a process already loaded
+    about that user's roles while the stamp is unchanged (``people.scoping.prime_roles``). A change is
+    seen by the next request once it is committed; a rolled-back one leaves the old stamp.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    value = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("role stamp")
+        verbose_name_plural = _("role stamps")
+
+    def __str__(self) -> str:
+        return self.value

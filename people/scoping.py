@@ -106,27 +106,59 @@ def _permission_name_map(ids: set[int]) -> dict[int, str]:
     return names
 
 
-def prime_roles(user: Any) -> None:
+# What each user's roles were when last loaded, by user id: (role stamp, groups, sites, own and group
+# permission names). Kept per process for the most recent users; see ``prime_roles``.
+_known_roles: dict[int, tuple[str, dict[int, str], list[int], frozenset[str], frozenset[str]]] = {}
+KNOWN_ROLES_MAX = 1000
+STAMPED_DATABASES = ("postgresql", "sqlite")  # where the role stamp's triggers exist (people migration 0004)
+
+
+def role_stamp_sql() -> str:
+    """A scalar subquery for the current role stamp, to read in the same statement as the user."""
+    from people.models import RoleStamp
+
+    return f"(SELECT s.value FROM {RoleStamp._meta.db_table} s WHERE s.id = 1)"
+
+
+def prime_roles(user: Any, stamp: str | None = None) -> None:
     """Load the user's groups, permissions and sites in one query, for the rest of the request.
 
     Fills what ``user_groups`` and ``visible_site_ids`` cache on the user object, and the permission
     caches of Django's ``ModelBackend`` (same content: the user's and its groups' permissions, none for an
     inactive user; superusers keep Django's own path, which grants everything). Used by the API's token
     authentication, where every request needs all three and would otherwise pay four queries.
+
+    ``stamp`` is the role stamp read with the user (``role_stamp_sql``): while it is unchanged, nobody's
+    groups, permissions or sites have changed, so what this process loaded for the user last time is
+    still true and no query is made. Whether the user is active or a superuser comes from the user row
+    itself, read on every request.
     """
-    with connection.cursor() as cursor:
-        cursor.execute(_roles_sql(), [user.pk] * 4)
-        rows = cursor.fetchall()
-    groups = {number: name for kind, number, name in rows if kind == "g"}
-    user._mms_groups = groups
-    if _sees_every_site(user, groups):
-        user._mms_site_ids = None
+    known = _known_roles.get(user.pk) if stamp and connection.vendor in STAMPED_DATABASES else None
+    if known is not None and known[0] == stamp:
+        _stamp, groups, site_ids, own, of_groups = known
     else:
-        user._mms_site_ids = [number for kind, number, _name in rows if kind == "s"]
-    if not user.is_superuser:
-        own_ids = {number for kind, number, _name in rows if kind == "u"} if user.is_active else set()
-        group_ids = {number for kind, number, _name in rows if kind == "r"} if user.is_active else set()
+        with connection.cursor() as cursor:
+            cursor.execute(_roles_sql(), [user.pk] * 4)
+            rows = cursor.fetchall()
+        groups = {number: name for kind, number, name in rows if kind == "g"}
+        site_ids = [number for kind, number, _name in rows if kind == "s"]
+        own_ids = {number for kind, number, _name in rows if kind == "u"}
+        group_ids = {number for kind, number, _name in rows if kind == "r"}
         names = _permission_name_map(own_ids | group_ids)
-        own = {names[number] for number in own_ids if number in names}
-        of_groups = {names[number] for number in group_ids if number in names}
-        user._user_perm_cache, user._group_perm_cache, user._perm_cache = own, of_groups, own | of_groups
+        own = frozenset(names[number] for number in own_ids if number in names)
+        of_groups = frozenset(names[number] for number in group_ids if number in names)
+        if stamp and connection.vendor in STAMPED_DATABASES:
+            _known_roles.pop(user.pk, None)
+            while len(_known_roles) >= KNOWN_ROLES_MAX:
+                try:
+                    _known_roles.pop(next(iter(_known_roles)), None)  # the least recently loaded
+                except (RuntimeError, StopIteration):  # another thread changed it meanwhile
+                    break
+            _known_roles[user.pk] = (stamp, groups, site_ids, own, of_groups)
+    user._mms_groups = dict(groups)
+    user._mms_site_ids = None if _sees_every_site(user, groups) else list(site_ids)
+    if not user.is_superuser:
+        if not user.is_active:
+            own = of_groups = frozenset()
+        user._user_perm_cache, user._group_perm_cache = set(own), set(of_groups)
+        user._perm_cache = set(own | of_groups)

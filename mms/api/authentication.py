@@ -12,7 +12,7 @@ from rest_framework.authentication import TokenAuthentication, get_authorization
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
-from people.scoping import prime_roles
+from people.scoping import prime_roles, role_stamp_sql
 
 KEYWORDS = (b"token", b"bearer")
 
@@ -36,8 +36,9 @@ class BearerTokenAuthentication(TokenAuthentication):
         return self.authenticate_credentials(key)
 
     def authenticate_credentials(self, key: str) -> tuple[Any, Any]:
-        """The token's user in one query (no ORM compiling), then the user's roles, permissions and sites in
-        another (``prime_roles``): integrators' requests pay two queries for who they are and what they may do."""
+        """The token's user and the role stamp in one query (no ORM compiling); then the user's roles,
+        permissions and sites (``prime_roles``), from what this process loaded before while the stamp is
+        unchanged, else in one more query."""
         found = list(get_user_model().objects.raw(_token_user_sql(), [key]))
         if not found:
             raise AuthenticationFailed(_("Invalid token."))
@@ -46,7 +47,7 @@ class BearerTokenAuthentication(TokenAuthentication):
             raise AuthenticationFailed(_("User inactive or deleted."))
         token = Token.from_db(connection.alias, ["key", "user_id"], [key, user.pk])  # ``created`` loads if read
         token.user = user
-        prime_roles(user)
+        prime_roles(user, stamp=getattr(user, "mms_role_stamp", None))  # read with the user (_token_user_sql)
         return user, token
 
 
@@ -55,6 +56,6 @@ def _token_user_sql() -> str:
     user_table = get_user_model()._meta.db_table
     quote = connection.ops.quote_name
     return (
-        f"SELECT u.* FROM {quote(user_table)} u JOIN {quote(Token._meta.db_table)} t ON t.user_id = u.id "
-        "WHERE t.key = %s"
+        f"SELECT u.*, {role_stamp_sql()} AS mms_role_stamp FROM {quote(user_table)} u "
+        f"JOIN {quote(Token._meta.db_table)} t ON t.user_id = u.id WHERE t.key = %s"
     )

@@ -1,7 +1,8 @@
 """Token authentication and request rates of the API.
 
 - a token's user gets its groups, permissions and sites from one query (``prime_roles``), the same as
-  Django's own permission checks and ``visible_site_ids`` find without it;
+  Django's own permission checks and ``visible_site_ids`` find without it; a process reuses them while
+  the role stamp (renewed by database triggers on every change of roles, permissions or sites) is unchanged;
 - unknown tokens and inactive users answer 401 in JSON;
 - the per-user and scoped rates answer 429 with ``Retry-After`` once a window's count is spent, for that
   caller only, and open again in the next window.
@@ -10,9 +11,9 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.settings import api_settings
@@ -22,6 +23,7 @@ from mms.api.authentication import BearerTokenAuthentication
 from mms.api.testing import token_client
 from mms.api.throttling import WindowRateThrottle
 from mms.testing import CounterFactory, ResourceFactory, SiteFactory, UserFactory, make_role_user
+from people.models import RoleStamp
 from people.scoping import prime_roles, user_groups, visible_site_ids
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +90,98 @@ def test_a_token_request_costs_two_queries_for_who_and_what(site):
     assert found == user
     assert (token.key, token.user_id) == (key, user.pk)
     assert len(queries) <= 3  # token + user, roles, and (first time only) the permission names
+
+
+def _stamp() -> str | None:
+    return RoleStamp.objects.values_list("value", flat=True).first()
+
+
+def _authenticate(key: str):
+    """The token's user, and the queries that took."""
+    request = APIClient().get("/").wsgi_request
+    request.META["HTTP_AUTHORIZATION"] = f"Token {key}"
+    with CaptureQueriesContext(connection) as queries:
+        user, _token = BearerTokenAuthentication().authenticate(request)
+        sites, can_view = visible_site_ids(user), user.has_perm("orders.view_workorder")
+    return user, sites, can_view, len(queries)
+
+
+def test_the_role_stamp_changes_with_each_change_of_roles_permissions_or_sites(site):
+    user = make_role_user("Technician", site=site)
+    group = Group.objects.get(name="Technician")
+    permission = Permission.objects.get(codename="delete_comment")
+    through = type(user).groups.through._meta.db_table
+    changes = [
+        lambda: user.groups.add(Group.objects.get(name="Supervisor")),
+        lambda: user.groups.remove(group),
+        lambda: user.user_permissions.add(permission),
+        lambda: group.permissions.remove(permission) or group.permissions.add(permission),
+        lambda: Group.objects.filter(pk=group.pk).update(name="Fitter"),
+        lambda: user.employee.sites.add(SiteFactory()),
+        lambda: user.employee.sites.clear(),
+        lambda: type(user.employee).objects.filter(pk=user.employee.pk).update(user=None),
+        lambda: connection.cursor().execute(f"DELETE FROM {through} WHERE user_id = %s", [user.pk]),
+    ]
+    seen = {_stamp()}
+    for change in changes:
+        change()
+        seen.add(_stamp())
+    assert None not in seen
+    assert len(seen) == len(changes) + 1
+    UserFactory()  # a new user without roles changes nothing anyone may do
+    assert _stamp() in seen
+
+
+def test_token_requests_reuse_roles_until_they_change(site):
+    other = SiteFactory()
+    user = make_role_user("Technician", site=site)
+    key = token_client(user)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    _authenticate(key)  # loads the roles (and, once per process, the permission names)
+    found, sites, can_view, queries = _authenticate(key)
+    assert (sites, can_view, queries) == ([site.pk], True, 1)  # the token, user and stamp: nothing else
+    user.employee.sites.add(other)
+    found, sites, can_view, queries = _authenticate(key)
+    assert (sorted(sites), can_view, queries) == (sorted([site.pk, other.pk]), True, 2)
+    with connection.cursor() as cursor:  # behind the ORM's back: seen as well
+        table = type(user).groups.through._meta.db_table
+        cursor.execute(f"DELETE FROM {table} WHERE user_id = %s", [user.pk])
+    found, sites, can_view, queries = _authenticate(key)
+    assert (can_view, queries) == (False, 2)
+    assert user_groups(found) == {}
+    user.is_superuser = True  # read from the user's own row on every request
+    user.save()
+    found, sites, can_view, queries = _authenticate(key)
+    assert (sites, can_view, queries) == (None, True, 1)
+
+
+def test_a_role_change_rolled_back_leaves_the_roles_as_they_were(site):
+    user = make_role_user("Technician", site=site)
+    key = token_client(user)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    before = _stamp()
+    assert _authenticate(key)[1] == [site.pk]
+
+    def administrator_for_a_moment() -> None:
+        with transaction.atomic():
+            user.groups.add(Group.objects.get(name="Administrator"))
+            assert _authenticate(key)[1] is None  # inside the change: every site
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        administrator_for_a_moment()
+    assert _stamp() == before
+    _found, sites, _can_view, queries = _authenticate(key)
+    assert (sites, queries) == ([site.pk], 2)  # what was kept is under the rolled-back stamp: loaded again
+    assert _authenticate(key)[1:] == ([site.pk], True, 1)
+
+
+def test_without_a_role_stamp_roles_are_loaded_each_time(site):
+    user = make_role_user("Technician", site=site)
+    key = token_client(user)._credentials["HTTP_AUTHORIZATION"].split()[1]
+    RoleStamp.objects.all().delete()
+    for _attempt in range(2):
+        _found, sites, can_view, queries = _authenticate(key)
+        assert (sites, can_view) == ([site.pk], True)
+        assert queries >= 2
 
 
 def test_unknown_tokens_and_inactive_users_answer_401(site):
