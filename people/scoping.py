@@ -133,7 +133,8 @@ def prime_roles(user: Any, stamp: str | None = None) -> None:
     still true and no query is made. Whether the user is active or a superuser comes from the user row
     itself, read on every request.
     """
-    known = _known_roles.get(user.pk) if stamp and connection.vendor in STAMPED_DATABASES else None
+    kept_under = stamp if stamp and connection.vendor in STAMPED_DATABASES else None
+    known = _known_roles.get(user.pk) if kept_under else None
     if known is not None and known[0] == stamp:
         _stamp, groups, site_ids, own, of_groups = known
     else:
@@ -147,14 +148,14 @@ def prime_roles(user: Any, stamp: str | None = None) -> None:
         names = _permission_name_map(own_ids | group_ids)
         own = frozenset(names[number] for number in own_ids if number in names)
         of_groups = frozenset(names[number] for number in group_ids if number in names)
-        if stamp and connection.vendor in STAMPED_DATABASES:
+        if kept_under:
             _known_roles.pop(user.pk, None)
             while len(_known_roles) >= KNOWN_ROLES_MAX:
                 try:
                     _known_roles.pop(next(iter(_known_roles)), None)  # the least recently loaded
                 except (RuntimeError, StopIteration):  # another thread changed it meanwhile
                     break
-            _known_roles[user.pk] = (stamp, groups, site_ids, own, of_groups)
+            _known_roles[user.pk] = (kept_under, groups, site_ids, own, of_groups)
     user._mms_groups = dict(groups)
     user._mms_site_ids = None if _sees_every_site(user, groups) else list(site_ids)
     if not user.is_superuser:
