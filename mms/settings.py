@@ -237,6 +237,11 @@ MAINTENANCE_ACTION_RETRY_BASE_SECONDS = env_int("MAINTENANCE_ACTION_RETRY_BASE_S
 MAINTENANCE_ERROR_DISTRIBUTION_LIST = env_list(
     "MAINTENANCE_ERROR_DISTRIBUTION_LIST", [address for _name, address in ADMINS]
 )
+# A schedule tick that moves at least SCHEDULER_SPLIT_MIN_ORDERS orders splits them by id into
+# SCHEDULER_TICK_WORKERS parts, each moved in its own transaction on its own connection (PostgreSQL only;
+# one part is one transaction, so a tick interrupted midway leaves whole parts moved, never half an order).
+SCHEDULER_TICK_WORKERS = env_int("SCHEDULER_TICK_WORKERS", 2)
+SCHEDULER_SPLIT_MIN_ORDERS = env_int("SCHEDULER_SPLIT_MIN_ORDERS", 10000)
 
 # --- REST framework ----------------------------------------------------------------------------
 # Request rates ("<n>/<second|minute|hour|day>"): per user (session or token), per anonymous address, and

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import itertools
+import threading
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
@@ -344,6 +346,8 @@ SCHEDULE_STEPS = [
     ),
 ]
 CHUNK = 20000
+# Orders with low < id <= high; None leaves that end open.
+IdRange = tuple[int | None, int | None]
 
 
 def _sql_markers(values: list[Any]) -> str:
@@ -357,12 +361,14 @@ def _move(
     params: list[Any],
     order_ids: list[int] | None,
     now: datetime.datetime,
+    id_range: IdRange = (None, None),
 ) -> dict[int, int | None]:
     """Move the open orders in ``sources`` whose point is reached and write their history rows.
 
     On PostgreSQL one statement does both (``WITH moved AS (UPDATE ... RETURNING *) INSERT INTO history
-    SELECT ... FROM moved``); elsewhere an UPDATE ... RETURNING and an INSERT ... SELECT. Returns the
-    moved orders' activity by order id.
+    SELECT ... FROM moved``); elsewhere an UPDATE ... RETURNING and an INSERT ... SELECT. Only orders
+    with ``low < id <= high`` (``id_range``, either end open when None). Returns the moved orders'
+    activity by order id.
     """
     table = WorkOrder._meta.db_table
     open_states = [str(state) for state in OPEN_STATES]
@@ -377,6 +383,13 @@ def _move(
             return {}
         update += f" AND id IN ({_sql_markers(order_ids)})"
         update_params += order_ids
+    low, high = id_range
+    if low is not None:
+        update += " AND id > %s"
+        update_params.append(low)
+    if high is not None:
+        update += " AND id <= %s"
+        update_params.append(high)
     reason = f"schedule: {target}"
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -430,40 +443,115 @@ def advance_schedule(now: datetime.datetime | None = None, order_ids: list[int] 
     Set-based: per state one UPDATE ... RETURNING for time points and one for counter points, history
     rows copied in one INSERT ... SELECT, and the activity's actions for that transition queued once per
     changed order. Closed orders never move. Returns the changed order ids by state reached.
-    """
-    from orders.actions import queue_actions
 
+    Called outside a transaction on PostgreSQL (the beat's task), a tick with at least
+    ``SCHEDULER_SPLIT_MIN_ORDERS`` orders past their next point splits them by id into
+    ``SCHEDULER_TICK_WORKERS`` parts moved at once, each in its own transaction on its own connection, so
+    a large tick uses more than one of the database's cores. Each part moves its orders through every
+    state they reached, with their history and actions, and commits whole; if one part fails, the others
+    still commit and the failed part's orders move at the next tick (the tick is idempotent). Inside a
+    caller's transaction, or for given ``order_ids``, the tick is one transaction.
+    """
     now = now or timezone.now()
-    counter_table = Counter._meta.db_table
-    changed: dict[str, list[int]] = {}
+    may_split = order_ids is None and connection.vendor == "postgresql" and not connection.in_atomic_block
     with transaction.atomic():
         run = _lock_job("advance_schedule", now)
-        total = 0
-        next_point, next_params = _next_point_sql()
-        for target, sources, time_field, value_field in SCHEDULE_STEPS:
-            moved = _move(
-                target,
-                [str(s) for s in sources],
-                # The first condition is the indexed one (workorder_open_next_point): only orders that move.
-                f"{next_point} <= %s AND {time_field} <= %s",
-                [*next_params, now, now],
-                order_ids,
-                now,
-            )
-            moved |= _move(
-                target,
-                [str(s) for s in sources],
-                f"counter_id IS NOT NULL AND {value_field} IS NOT NULL AND EXISTS (SELECT 1 FROM {counter_table} c "
-                f"WHERE c.id = counter_id AND c.last_value >= {value_field})",
-                [],
-                order_ids,
-                now,
-            )
-            ids = sorted(moved)
-            if ids:
-                queue_actions(ids, target, activity_by_order=moved)
-                webhooks.emit(WebhookEvent.SCHEDULE_TRANSITION, ids, str(target), now)
-            changed[target] = ids
-            total += len(ids)
-        _finish_job(run, total)
+        ranges = _split_ranges(now) if may_split else []
+        changed = _advance_in_parts(now, ranges) if len(ranges) > 1 else _advance(now, order_ids)
+        _finish_job(run, sum(len(ids) for ids in changed.values()))
+    return changed
+
+
+def _advance(
+    now: datetime.datetime, order_ids: list[int] | None, id_range: IdRange = (None, None)
+) -> dict[str, list[int]]:
+    """Every step of the tick for the orders in ``id_range``, in the current transaction."""
+    from orders.actions import queue_actions
+
+    counter_table = Counter._meta.db_table
+    changed: dict[str, list[int]] = {}
+    next_point, next_params = _next_point_sql()
+    for target, sources, time_field, value_field in SCHEDULE_STEPS:
+        moved = _move(
+            target,
+            [str(s) for s in sources],
+            # The first condition is the indexed one (workorder_open_next_point): only orders that move.
+            f"{next_point} <= %s AND {time_field} <= %s",
+            [*next_params, now, now],
+            order_ids,
+            now,
+            id_range,
+        )
+        moved |= _move(
+            target,
+            [str(s) for s in sources],
+            f"counter_id IS NOT NULL AND {value_field} IS NOT NULL AND EXISTS (SELECT 1 FROM {counter_table} c "
+            f"WHERE c.id = counter_id AND c.last_value >= {value_field})",
+            [],
+            order_ids,
+            now,
+            id_range,
+        )
+        ids = sorted(moved)
+        if ids:
+            queue_actions(ids, target, activity_by_order=moved)
+            webhooks.emit(WebhookEvent.SCHEDULE_TRANSITION, ids, str(target), now)
+        changed[target] = ids
+    return changed
+
+
+def _split_ranges(now: datetime.datetime) -> list[IdRange]:
+    """Id ranges that share the orders past their next point evenly, one per tick worker; one open range
+    when there are fewer than ``SCHEDULER_SPLIT_MIN_ORDERS`` of them (or a single worker).
+
+    The ranges cover every id, so orders that move by their counter (not counted here) are in one part too.
+    """
+    workers = settings.SCHEDULER_TICK_WORKERS
+    if workers < 2:
+        return [(None, None)]
+    next_point, next_params = _next_point_sql()
+    open_states = [str(state) for state in OPEN_STATES]
+    fractions = [part / workers for part in range(1, workers)]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*), percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY id) "
+            f"FROM {WorkOrder._meta.db_table} WHERE execution_state IN ({_sql_markers(open_states)}) "
+            f"AND {next_point} <= %s",
+            [fractions, *open_states, *next_params, now],
+        )
+        count, bounds = cursor.fetchone()
+    if not count or count < settings.SCHEDULER_SPLIT_MIN_ORDERS:
+        return [(None, None)]
+    edges: list[int | None] = [None, *sorted(set(bounds)), None]
+    return list(itertools.pairwise(edges))
+
+
+def _advance_in_parts(now: datetime.datetime, ranges: list[IdRange]) -> dict[str, list[int]]:
+    """``_advance`` for each id range at once, each in a thread with its own connection and transaction."""
+    results: list[dict[str, list[int]] | None] = [None] * len(ranges)
+    errors: list[BaseException] = []
+
+    def part(index: int, id_range: IdRange) -> None:
+        try:
+            with transaction.atomic():
+                results[index] = _advance(now, None, id_range)
+        except BaseException as error:  # re-raised below, after every part has finished
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=part, args=(index, id_range), name=f"advance_schedule-{index}")
+        for index, id_range in enumerate(ranges)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    changed: dict[str, list[int]] = {str(target): [] for target, *_rest in SCHEDULE_STEPS}
+    for result in results:
+        for target, ids in (result or {}).items():
+            changed[target] += ids
     return changed
