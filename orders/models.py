@@ -24,6 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from assets.models import Area, Container, Counter, EntityLinkMixin, Material, Resource, exactly_one_entity
 from inventory.models import Part
+from mms.history import BulkWrittenHistory
 from people.models import Employee
 from plans.models import (
     ActionKind,
@@ -293,7 +294,7 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
 
     # History rows are read per order (by ``id``) or by date; indexes on the copied columns would only
     # slow down the scheduler, which writes a history row for every order it moves.
-    history = HistoricalRecords(
+    history = BulkWrittenHistory(
         bases=[FSMHistoryBase],
         no_db_index=[
             "number",

@@ -377,7 +377,7 @@ def _move(
         f"WHERE execution_state IN ({_sql_markers(open_states)}) AND schedule_state IN ({_sql_markers(sources)}) "
         f"AND {reached_sql}"
     )
-    update_params: list[Any] = [target, now, *open_states, *sources, *params]
+    update_params: list[Any] = [target, _db_time(now), *open_states, *sources, *params]
     if order_ids is not None:
         if not order_ids:
             return {}
@@ -414,6 +414,12 @@ def _next_point_sql() -> tuple[str, list[Any]]:
     return sql, list(params)
 
 
+def _db_time(moment: datetime.datetime) -> Any:
+    """``moment`` as the database stores it, for raw SQL (on SQLite: UTC text, as the ORM writes it; an aware
+    value with another offset would be stored, and compared, as text with that offset)."""
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
 def _history_insert(reason: str, now: datetime.datetime, history_type: str = "~") -> tuple[str, list[Any]]:
     """``INSERT INTO history (...) SELECT ...`` of the order columns; the caller adds ``FROM ...``."""
     history = WorkOrder.history.model
@@ -423,7 +429,7 @@ def _history_insert(reason: str, now: datetime.datetime, history_type: str = "~"
         f"INSERT INTO {history._meta.db_table} ({quoted}, history_date, history_change_reason, history_type, "
         f"history_user_id) SELECT {quoted}, %s, %s, %s, NULL"
     )
-    return sql, [now, reason, history_type]
+    return sql, [_db_time(now), reason, history_type]
 
 
 def write_history(ids: list[int], reason: str, now: datetime.datetime, history_type: str = "~") -> None:
@@ -477,7 +483,7 @@ def _advance(
             [str(s) for s in sources],
             # The first condition is the indexed one (workorder_open_next_point): only orders that move.
             f"{next_point} <= %s AND {time_field} <= %s",
-            [*next_params, now, now],
+            [*next_params, _db_time(now), _db_time(now)],
             order_ids,
             now,
             id_range,
@@ -517,7 +523,7 @@ def _split_ranges(now: datetime.datetime) -> list[IdRange]:
             "SELECT count(*), percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY id) "
             f"FROM {WorkOrder._meta.db_table} WHERE execution_state IN ({_sql_markers(open_states)}) "
             f"AND {next_point} <= %s",
-            [fractions, *open_states, *next_params, now],
+            [fractions, *open_states, *next_params, _db_time(now)],
         )
         count, bounds = cursor.fetchone()
     if not count or count < settings.SCHEDULER_SPLIT_MIN_ORDERS:

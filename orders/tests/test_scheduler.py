@@ -224,6 +224,39 @@ def test_advance_schedule_moves_forward_only_and_writes_history(pump):
     assert order.updated_at == at(2026, 2, 11)
 
 
+def test_order_history_dates_and_authors_use_range_indexes_and_lookups_stay_exact(pump):
+    """history_date and history_user have BRIN indexes on PostgreSQL (a B-tree elsewhere): the scheduler's
+    history rows cost no B-tree entry for them, and lookups by date or author still find every row."""
+    history = WorkOrder.history.model
+    with connection.cursor() as cursor:
+        indexes = connection.introspection.get_constraints(cursor, history._meta.db_table)
+    kinds = {
+        indexes[name]["columns"][0]: indexes[name]["type"] for name in ("workorder_hist_date", "workorder_hist_user")
+    }
+    expected = "brin" if connection.vendor == "postgresql" else "idx"
+    assert kinds == {"history_date": expected, "history_user_id": expected}
+    btrees = {tuple(c["columns"]) for c in indexes.values() if c["index"] and c["type"] != expected}
+    assert ("history_date",) not in btrees
+    assert ("history_user_id",) not in btrees
+
+    activity = effective(ActivityFactory(time_interval=31, time_unit=TimeUnit.DAYS, time_early_window=5))
+    apply(activity, pump)
+    [order] = scheduler.generate(now=at(2026, 1, 10))
+    scheduler.advance_schedule(now=at(2026, 2, 6))
+    supervisor = make_role_user("Supervisor", site=pump.area.site, username="sup")
+    services.order_reject(order=order, user=supervisor, reason="Not needed")
+    assert list(
+        history.objects.filter(history_date=at(2026, 2, 6)).values_list("history_change_reason", flat=True)
+    ) == ["schedule: early_due"]
+    assert list(history.objects.filter(history_user=supervisor).values_list("execution_state", flat=True)) == [
+        ExecutionState.REJECTED
+    ]
+    supervisor_id = supervisor.pk
+    supervisor.delete()  # clears the author of the supervisor's rows, found through the index
+    assert not history.objects.filter(history_user_id=supervisor_id).exists()
+    assert history.objects.filter(id=order.pk).count() == 3
+
+
 def test_an_order_can_cross_several_states_in_one_tick(pump):
     activity = effective(
         ActivityFactory(time_interval=31, time_unit=TimeUnit.DAYS, time_early_window=5, time_late_tolerance=3)
