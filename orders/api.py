@@ -37,6 +37,7 @@ from assets.models import Area, Attachment, Container, Counter, Material, Readin
 from inventory.models import Part, StockLocation
 from mms.api.pagination import CountFreePagination
 from mms.api.serializers import CleanModelSerializer, FlatRows, PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
+from mms.api.sqlreuse import ReusedSQL
 from mms.api.viewsets import BaseViewSetMixin, ReadOnlyViewSet
 from orders import records, services
 from orders.filters import WorkOrderFilterSet
@@ -55,10 +56,13 @@ from orders.models import (
 )
 from orders.readings_bulk import readings_bulk_record
 from people.models import Employee
-from people.scoping import is_administrator
+from people.scoping import is_administrator, visible_site_ids
 from plans.models import ChecklistItem, DataParameter, Priority
 
 # --- Work orders -------------------------------------------------------------------------------
+# Query parameters a list page may have and still reuse its compiled SQL: none of them filters.
+REUSABLE_LIST_PARAMS = frozenset({"page", "page_size", "ordering", "format"})
+
 ORDER_FIELDS = [
     "id",
     "number",
@@ -275,10 +279,21 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         instances; the same fields and formats as ``WorkOrderSerializer``."""
         flat = flat_orders()
         queryset = self.filter_queryset(self._visible(_order_tuples()))
-        page = self.paginate_queryset(queryset)
+        page = self.paginate_queryset(self._reused_sql(queryset) or queryset)
         if page is None:
             return Response(flat.rows(queryset))
         return self.get_paginated_response(flat.rows(page))
+
+    def _reused_sql(self, queryset: QuerySet[Any]) -> ReusedSQL | None:
+        """The page's SQL compiled once per shape, when the request has no filter: its SQL then depends only
+        on the ordering asked for and on how many sites the user sees (their ids are its only values)."""
+        query_params = self.request.query_params
+        if not set(query_params) <= REUSABLE_LIST_PARAMS:
+            return None
+        site_ids = visible_site_ids(self.request.user)
+        scope = "every site" if site_ids is None else len(site_ids)
+        shape = (scope, tuple(query_params.getlist("ordering")))
+        return ReusedSQL(queryset, shape, [] if site_ids is None else list(site_ids))
 
     def _input(self, serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
         serializer = serializer_class(data=request.data, context=self.get_serializer_context())

@@ -66,8 +66,9 @@ class FlatRows:
         if any(self.iso_datetimes):
             # DRF's DateTimeField looks the current time zone up for every value: once a page is enough.
             zone = timezone.get_current_timezone()
+            iso_datetime = _iso_utc_datetime if _is_utc(zone) else _iso_datetime
             plan = [
-                (name, functools.partial(_iso_datetime, zone, convert) if iso else convert)
+                (name, functools.partial(iso_datetime, zone, convert) if iso else convert)
                 for (name, convert), iso in zip(plan, self.iso_datetimes, strict=True)
             ]
         return [
@@ -96,6 +97,17 @@ def _iso_datetime(zone: Any, fallback: Any, value: datetime.datetime) -> str:
         return str(fallback(value))
     text = value.astimezone(zone).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _is_utc(zone: Any) -> bool:
+    return zone is datetime.UTC or getattr(zone, "key", None) in ("UTC", "Etc/UTC")
+
+
+def _iso_utc_datetime(zone: Any, fallback: Any, value: datetime.datetime) -> str:
+    """``_iso_datetime`` in UTC: values the database gave in UTC need no conversion."""
+    if value.tzinfo is datetime.UTC:
+        return value.isoformat()[:-6] + "Z"
+    return _iso_datetime(zone, fallback, value)
 
 
 class CleanModelSerializer(serializers.ModelSerializer):
