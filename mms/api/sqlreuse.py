@@ -37,7 +37,7 @@ class ReusedSQL:
         self.queryset, self.shape, self.params = queryset, shape, params
 
     def __getitem__(self, window: slice) -> list[tuple[Any, ...]]:
-        key = (self.queryset.model._meta.label, self.shape, window.start, window.stop)
+        key = (self.queryset.db, self.queryset.model._meta.label, self.shape, window.start, window.stop)
         with _lock:
             sql = _compiled.get(key)
             if sql is not None:
