@@ -155,3 +155,33 @@ def test_a_failing_part_leaves_the_others_moved_and_the_next_tick_moves_the_rest
     changed = scheduler.advance_schedule(now=at(2026, 2, 6))
     assert sorted(changed["early_due"]) == kept
     assert SchedulerRun.objects.get(name="advance_schedule").last_count == len(kept)
+
+
+def test_two_split_ticks_at_once_move_each_order_once(split):
+    """The second tick waits for the first one's job lock, then finds nothing left to move."""
+    orders_on(8)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def tick() -> None:
+        try:
+            barrier.wait()
+            results.append(scheduler.advance_schedule(now=at(2026, 3, 1)))
+        except Exception as error:  # surfaced below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=tick) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    moved = sorted(len(changed["late_due"]) for changed in results)
+    assert moved == [0, 8]
+    reasons = Tally(
+        WorkOrder.history.filter(history_change_reason__startswith="schedule: ").values_list("id", flat=True)
+    )
+    assert sorted(reasons.values()) == [3] * 8
+    assert ActionLog.objects.count() == 8
