@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import itertools
-import threading
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,6 +24,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from assets.models import Area, Counter, CounterKind, Reading
+from mms.concurrency import run_together
 from orders import webhooks
 from orders.models import (
     CLOSED_STATES,
@@ -533,31 +534,19 @@ def _split_ranges(now: datetime.datetime) -> list[IdRange]:
 
 
 def _advance_in_parts(now: datetime.datetime, ranges: list[IdRange]) -> dict[str, list[int]]:
-    """``_advance`` for each id range at once, each in a thread with its own connection and transaction."""
-    results: list[dict[str, list[int]] | None] = [None] * len(ranges)
-    errors: list[BaseException] = []
-
-    def part(index: int, id_range: IdRange) -> None:
-        try:
-            with transaction.atomic():
-                results[index] = _advance(now, None, id_range)
-        except BaseException as error:  # re-raised below, after every part has finished
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=part, args=(index, id_range), name=f"advance_schedule-{index}")
-        for index, id_range in enumerate(ranges)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    """``_advance`` for each id range at once, each in a thread with its own connection and transaction.
+    A part's error is raised once every part has finished (the others have committed)."""
+    outcomes = run_together(*[functools.partial(_advance_part, now, id_range) for id_range in ranges], timeout=None)
+    errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     if errors:
         raise errors[0]
     changed: dict[str, list[int]] = {str(target): [] for target, *_rest in SCHEDULE_STEPS}
-    for result in results:
-        for target, ids in (result or {}).items():
+    for outcome in outcomes:
+        for target, ids in cast(dict[str, list[int]], outcome).items():
             changed[target] += ids
     return changed
+
+
+def _advance_part(now: datetime.datetime, id_range: IdRange) -> dict[str, list[int]]:
+    with transaction.atomic():
+        return _advance(now, None, id_range)

@@ -13,12 +13,12 @@ from assets.errors import ActionNotAllowed
 from inventory import services
 from inventory.factories import stock, store_in
 from inventory.models import PurchaseRequest, StockBalance, StockMovement
+from mms.concurrency import run_together
 from mms.roles import ROLES, STOREKEEPER, SUPERVISOR, TECHNICIAN, sync_roles
 from mms.testing import AreaFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
 from orders import records
 from orders.factories import in_progress_order
 from orders.models import UsedPart
-from plans.tests.test_concurrency import run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

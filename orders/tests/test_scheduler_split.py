@@ -8,6 +8,7 @@ from collections import Counter as Tally
 import pytest
 from django.db import connection, transaction
 
+from mms.concurrency import run_together
 from mms.roles import sync_roles
 from mms.testing import AreaFactory, ResourceFactory, SiteFactory
 from orders import scheduler
@@ -160,24 +161,8 @@ def test_a_failing_part_leaves_the_others_moved_and_the_next_tick_moves_the_rest
 def test_two_split_ticks_at_once_move_each_order_once(split):
     """The second tick waits for the first one's job lock, then finds nothing left to move."""
     orders_on(8)
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def tick() -> None:
-        try:
-            barrier.wait()
-            results.append(scheduler.advance_schedule(now=at(2026, 3, 1)))
-        except Exception as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=tick) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    results = run_together(*[lambda: scheduler.advance_schedule(now=at(2026, 3, 1))] * 2)
+    assert not [result for result in results if isinstance(result, Exception)]
     moved = sorted(len(changed["late_due"]) for changed in results)
     assert moved == [0, 8]
     reasons = Tally(

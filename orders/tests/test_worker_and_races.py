@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.db import connection, connections
+from django.db import connection
 
 from mms.celery import app
+from mms.concurrency import run_together
 from mms.roles import sync_roles
 from mms.testing import AreaFactory, ResourceFactory, SiteFactory
 from orders import scheduler
@@ -62,24 +62,8 @@ def test_two_generate_runs_racing_create_each_order_once(groups):
     )
     for _ in range(25):
         apply(activity, ResourceFactory(area=AreaFactory(parent=site)))
-    barrier = threading.Barrier(2)
-    results, errors = [], []
-
-    def run() -> None:
-        try:
-            barrier.wait()
-            results.append(len(scheduler.generate(now=at(2026, 1, 10))))
-        except Exception as error:  # surfaced below
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(60)
-    assert errors == []
+    results = run_together(*[lambda: len(scheduler.generate(now=at(2026, 1, 10)))] * 2)
+    assert not [result for result in results if isinstance(result, Exception)]
     assert sorted(results) == [0, 100]
     assert WorkOrder.objects.count() == 100
     assert WorkOrder.objects.values("number").distinct().count() == 100

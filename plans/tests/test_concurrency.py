@@ -6,15 +6,13 @@ has its own database connection and closes it when done.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-
 import pytest
 from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.db import connection
 
 from assets.errors import ActionNotAllowed
+from mms.concurrency import run_together
 from mms.roles import ADMINISTRATOR, PLANNER, ROLES, SUPERVISOR, sync_roles
 from mms.testing import ResourceFactory, make_role_user
 from plans.factories import ActivityFactory, apply_plan, approve_version, effective_plan
@@ -34,29 +32,6 @@ def _postgresql_with_roles(transactional_db: None) -> None:
     # Transactional tests flush every table, the role groups included: make them again.
     if Group.objects.filter(name__in=ROLES).count() < len(ROLES):
         sync_roles(apps)
-
-
-def run_together(*calls: Callable[[], object]) -> list[object]:
-    """Run each call in its own thread, all released at once; return each result or the exception raised."""
-    barrier = threading.Barrier(len(calls))
-    results: list[object] = [None] * len(calls)
-
-    def work(index: int, call: Callable[[], object]) -> None:
-        try:
-            barrier.wait(timeout=10)
-            results[index] = call()
-        except Exception as exc:  # handed back to the test to inspect
-            results[index] = exc
-        finally:
-            connection.close()  # this thread's own connection
-
-    threads = [threading.Thread(target=work, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return results
 
 
 @pytest.fixture
