@@ -13,6 +13,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 @pytest.fixture
 def role_user(db):
     """Make a user with one role: ``role_user("Technician", site=area)``."""
-    from mms.testing import make_role_user
+    from people.factories import make_role_user
 
     return make_role_user

@@ -22,25 +22,13 @@ from assets.models import (
     Material,
     Resource,
 )
-from mms.api.serializers import CleanModelSerializer, ScopedPrimaryKeyRelatedField
-from mms.api.viewsets import WritableViewSet
+from core.api.serializers import CleanModelSerializer, ScopedPrimaryKeyRelatedField
+from core.api.viewsets import WritableViewSet
 
 
 def in_sites(queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
     """Areas, resources, containers or materials of the sites (their ``in_sites`` QuerySet method)."""
     return queryset.in_sites(site_ids)  # type: ignore[attr-defined]
-
-
-def counters_in_sites(queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
-    """Counters whose entity (area, resource, container or material) is in one of the sites."""
-    if site_ids is None:
-        return queryset
-    return queryset.filter(
-        Q(area__site_id__in=site_ids)
-        | Q(resource__area__site_id__in=site_ids)
-        | Q(container__area__site_id__in=site_ids)
-        | Q(material__area__site_id__in=site_ids)
-    )
 
 
 class SearchFilterSet(django_filters.FilterSet):
@@ -314,7 +302,7 @@ class CounterViewSet(WritableViewSet):
     ordering_fields = ["id", "name", "last_read_at", "updated_at"]
 
     def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
-        return counters_in_sites(queryset, site_ids)
+        return in_sites(queryset, site_ids)
 
 
 ROUTES: list[tuple[str, Any, str]] = [

@@ -14,7 +14,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import Area, Criticality, EntityStatus, Resource
-from people.scoping import visible_site_ids
+from core.scoping import visible_site_ids
 
 
 class ResourceFilterSet(django_filters.FilterSet):

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from mms.indexes import RangeIndex
+from core.indexes import RangeIndex
 
 
 @lru_cache(maxsize=1)
@@ -101,7 +101,7 @@ class AreaQuerySet(models.QuerySet["Area"]):
         return self.filter(path__startswith=area.path)
 
     def in_sites(self, site_ids: Iterable[int] | None) -> AreaQuerySet:
-        """Areas of these sites; ``None`` means every site (see ``people.scoping.visible_site_ids``)."""
+        """Areas of these sites; ``None`` means every site (see ``core.scoping.visible_site_ids``)."""
         return self if site_ids is None else self.filter(site_id__in=list(site_ids))
 
 
@@ -261,7 +261,7 @@ class EntityStatus(models.TextChoices):
 
 class SiteScopedQuerySet(models.QuerySet[Any]):
     def in_sites(self, site_ids: Iterable[int] | None) -> SiteScopedQuerySet:
-        """Entities of these sites; ``None`` means every site (see ``people.scoping.visible_site_ids``)."""
+        """Entities of these sites; ``None`` means every site (see ``core.scoping.visible_site_ids``)."""
         return self if site_ids is None else self.filter(area__site_id__in=list(site_ids))
 
     def in_site(self, site: Area) -> SiteScopedQuerySet:
@@ -476,7 +476,29 @@ class EntityLinkMixin(models.Model):
         ]
 
 
+# A counter belongs to the site of whichever entity it measures.
+COUNTER_SITE_PATHS = (
+    "area__site_id",
+    "resource__area__site_id",
+    "container__area__site_id",
+    "material__area__site_id",
+)
+
+
+def counter_site_q(lookup: str, value: Any) -> models.Q:
+    """Counters whose entity's site matches: ``counter_site_q("__in", ids)``, ``counter_site_q("", OuterRef("pk"))``."""
+    condition = models.Q()
+    for path in COUNTER_SITE_PATHS:
+        condition |= models.Q(**{f"{path}{lookup}": value})
+    return condition
+
+
 class CounterQuerySet(models.QuerySet["Counter"]):
+    def in_sites(self, site_ids: Iterable[int] | None) -> CounterQuerySet:
+        """Counters whose entity (area, resource, container or material) is in one of the sites; ``None``
+        means every site."""
+        return self if site_ids is None else self.filter(counter_site_q("__in", list(site_ids)))
+
     def refresh_latest(self) -> int:
         """Set each counter's latest value and time from its readings, in one UPDATE."""
         latest = Reading.objects.filter(counter=models.OuterRef("pk")).order_by("-taken_at")

@@ -2,8 +2,9 @@
 
 Everything is scoped to the user's sites (``visible_site_ids``): an asset of another site answers 404,
 exactly like one that does not exist. The resource page gathers what other apps know about the resource
-(its orders, the plans applied to it) without changing any of it; a reading goes through
-``orders.services.reading_record``, because a reading moves usage-driven orders.
+(its orders, the plans applied to it, its warranty) through the panels those apps register
+(``core.panels``), so this app imports none of them; a reading goes through
+``assets.services.reading_record``, whose ``readings_recorded`` signal moves usage-driven orders.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 import segno
@@ -30,15 +30,15 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from assets.errors import ActionNotAllowed
 from assets.filters import ResourceFilterSet
 from assets.forms import ReadingForm
 from assets.models import Area, Counter, Reading, Resource
-from mms.dashboards import count_of, counters_in_sites, paginate
-from orders.models import WorkOrder
-from orders.services import reading_record
-from people.scoping import visible_site_ids
-from plans.models import PlanInstance
+from assets.services import reading_record
+from core.errors import ActionNotAllowed
+from core.pagination import paginate
+from core.queries import count_of
+from core.scoping import visible_site_ids
+from core.views import is_htmx, screen
 
 VIEW_PERMISSION = "assets.view_resource"
 READING_PERMISSION = "assets.add_reading"
@@ -54,20 +54,8 @@ BROWSER_TARGET = "asset-browser"
 View = Callable[..., HttpResponseBase]
 
 
-def assets_screen(view: View) -> View:
-    """Signed in, and a role that may see resources (every role does): else 403, GET or POST."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.has_perm(VIEW_PERMISSION):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
+# Signed in, and a role that may see resources (every role does): else 403, GET or POST.
+assets_screen = screen(VIEW_PERMISSION)
 
 
 def htmx_target(request: HttpRequest) -> str | None:
@@ -288,27 +276,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "location": location,
         "counters": counters,
         "may_record": request.user.has_perm(READING_PERMISSION),
-        "may_see_orders": request.user.has_perm("orders.view_workorder"),
-        "may_see_plans": request.user.has_perm("plans.view_maintenanceplan"),
     }
-    if context["may_see_orders"]:
-        orders = WorkOrder.objects.visible_to(request.user).for_entity(resource)
-        context["open_orders"] = paginate(
-            request,
-            orders.open().order_by(F("due_at").asc(nulls_last=True), "-created_at", "-pk"),
-            "open_page",
-            SECTION_PAGE_SIZE,
-        )
-        context["past_orders"] = paginate(
-            request,
-            orders.closed().order_by(F("closed_at").desc(nulls_last=True), "-pk"),
-            "past_page",
-            SECTION_PAGE_SIZE,
-        )
-    instances = PlanInstance.objects.filter(resource=resource).select_related("plan", "owner_role")
-    context["plan_instances"] = paginate(
-        request, instances.order_by("-active", "plan__code", "pk"), "plans_page", SECTION_PAGE_SIZE
-    )
     context["history"], context["history_entries"] = history_entries(resource, request)
     return render(request, "assets/resource_detail.html", context)
 
@@ -355,7 +323,7 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
         raise PermissionDenied
     site_ids = visible_site_ids(request.user)
     counter = get_object_or_404(
-        counters_in_sites(site_ids).select_related(
+        Counter.objects.in_sites(site_ids).select_related(
             "area__site", "resource__area__site", "container__area__site", "material__area__site"
         ),
         pk=pk,

@@ -15,14 +15,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from assets.errors import ActionForbidden, ActionNotAllowed
+from core.errors import ActionForbidden, ActionNotAllowed
+from core.scoping import visible_site_ids
 from inventory import services
 from inventory.models import (
     Budget,
     Contract,
     CostEntry,
     CostKind,
-    DocumentSequence,
     Part,
     PurchaseOrder,
     PurchaseOrderLine,
@@ -33,7 +33,6 @@ from inventory.models import (
     StockMovement,
     Vendor,
 )
-from people.scoping import visible_site_ids
 
 
 def all_fields(model: type[models.Model]) -> list[str]:
@@ -156,18 +155,6 @@ class ReservationAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
     search_fields = ("reference", "part__part_number")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(DocumentSequence)
-class DocumentSequenceAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "last")
-    readonly_fields = ("prefix", "last")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

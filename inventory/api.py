@@ -1,4 +1,4 @@
-"""REST API of the inventory: serializers and viewsets (see ``mms.api`` for the base classes).
+"""REST API of the inventory: serializers and viewsets (see ``core.api`` for the base classes).
 
 Parts and vendors are master data every site shares (no site scoping). Stock locations, balances,
 movements, purchase requests and orders, contracts and budgets are scoped to the user's sites (other
@@ -22,6 +22,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assets.models import Area
+from core.api.pagination import CountFreePagination
+from core.api.serializers import CleanModelSerializer, ScopedPrimaryKeyRelatedField
+from core.api.viewsets import ReadOnlyViewSet, WritableViewSet
 from inventory import services
 from inventory.filters import (
     PurchaseOrderFilterSet,
@@ -41,9 +44,6 @@ from inventory.models import (
     StockMovement,
     Vendor,
 )
-from mms.api.pagination import CountFreePagination
-from mms.api.serializers import CleanModelSerializer, ScopedPrimaryKeyRelatedField
-from mms.api.viewsets import ReadOnlyViewSet, WritableViewSet
 
 
 class PartFilterSet(django_filters.FilterSet):

@@ -20,9 +20,9 @@ from django.db import models
 from django.utils import timezone
 
 from assets.models import Area
+from core.models import DocumentSequence
 from inventory import services
 from inventory.models import (
-    DocumentSequence,
     Part,
     PurchaseOrder,
     PurchaseOrderLine,

@@ -9,6 +9,7 @@ from typing import Any, cast
 
 import factory
 
+from assets.factories import AreaFactory
 from assets.models import Area
 from inventory import services
 from inventory.models import (
@@ -16,7 +17,6 @@ from inventory.models import (
     Contract,
     ContractKind,
     CostEntry,
-    DocumentSequence,
     LocationKind,
     Part,
     PurchaseOrder,
@@ -27,9 +27,25 @@ from inventory.models import (
     StockMovement,
     Vendor,
 )
-from mms.testing import AreaFactory, PartFactory, VendorFactory
 
 _rows = itertools.count(1)
+
+
+class PartFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Part
+
+    part_number = factory.Sequence(lambda n: f"PN-{n:05d}")
+    description = factory.Sequence(lambda n: f"Mechanical seal {n}")
+    unit_cost = Decimal("35.00")
+
+
+class VendorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Vendor
+
+    code = factory.Sequence(lambda n: f"V{n:03d}")
+    name = factory.Sequence(lambda n: f"Vendor {n}")
 
 
 class StockLocationFactory(factory.django.DjangoModelFactory):
@@ -62,7 +78,7 @@ class BudgetFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Budget
 
-    site = factory.SubFactory("mms.testing.SiteFactory")
+    site = factory.SubFactory("assets.factories.SiteFactory")
     year = 2026
     currency = "USD"
     amount = Decimal(10000)
@@ -141,7 +157,3 @@ def cost_entry_row() -> CostEntry:
         incurred_on=datetime.date(2026, 3, 1),
         user=None,
     )
-
-
-def document_sequence_row() -> DocumentSequence:
-    return DocumentSequence.objects.create(prefix=f"T{next(_rows)}-")

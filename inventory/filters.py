@@ -10,6 +10,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import Area
+from core.scoping import visible_site_ids
 from inventory.models import (
     MovementKind,
     PurchaseOrder,
@@ -22,7 +23,6 @@ from inventory.models import (
     StockMovement,
     Vendor,
 )
-from people.scoping import visible_site_ids
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 

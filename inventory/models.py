@@ -21,10 +21,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from assets.models import Area, Resource
+from core.history import FSMHistoryBase
 from people.models import CURRENCY_VALIDATOR
 
 NOT_NEGATIVE = [MinValueValidator(Decimal(0))]
@@ -123,16 +124,9 @@ class Vendor(models.Model):
 # Quantities: max_digits=12, decimal_places=3; money: 14, 2; unit costs: 12, 4 (written out on each field).
 
 
-class FSMHistoryBase(FSMModelMixin, models.Model):
-    """Base of history models that copy protected FSM fields (their refresh_from_db needs the mixin)."""
-
-    class Meta:
-        abstract = True
-
-
 class SiteScopedQuerySet(models.QuerySet[Any]):
     def in_sites(self, site_ids: list[int] | None) -> Any:
-        """Rows of these sites; ``None`` means every site (see ``people.scoping.visible_site_ids``)."""
+        """Rows of these sites; ``None`` means every site (see ``core.scoping.visible_site_ids``)."""
         return self if site_ids is None else self.filter(site_id__in=list(site_ids))
 
 
@@ -464,20 +458,6 @@ class Reservation(models.Model):
 
 
 # --- Purchasing --------------------------------------------------------------------------------
-class DocumentSequence(models.Model):
-    """The last number handed out per prefix (PR-, PO-); rows are locked while a number is taken."""
-
-    prefix = models.CharField(_("prefix"), max_length=10, unique=True)
-    last = models.PositiveBigIntegerField(_("last number"), default=0)
-
-    class Meta:
-        verbose_name = _("document number sequence")
-        verbose_name_plural = _("document number sequences")
-
-    def __str__(self) -> str:
-        return f"{self.prefix}{self.last}"
-
-
 class PurchaseRequestReason(models.TextChoices):
     REORDER = "reorder", _("Below reorder point")
     SHORTAGE = "shortage", _("Shortage for work")

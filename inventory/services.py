@@ -29,15 +29,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from assets.errors import ActionForbidden, ActionNotAllowed
 from assets.models import Area, Resource
+from core.errors import ActionForbidden, ActionNotAllowed
+from core.notifications import notify
+from core.numbering import number_allocate
+from core.scoping import visible_site_ids
 from inventory.models import (
     Budget,
     Contract,
     ContractKind,
     CostEntry,
     CostKind,
-    DocumentSequence,
     MovementKind,
     Part,
     PurchaseOrder,
@@ -54,8 +56,6 @@ from inventory.models import (
     Vendor,
     site_of,
 )
-from people.models import Notification
-from people.scoping import visible_site_ids
 
 QUANTUM = Decimal("0.001")
 COST_QUANTUM = Decimal("0.0001")
@@ -121,15 +121,6 @@ def _require(user: Any, permission: str, message: str) -> None:
 def _require_stock(user: Any, authorized: bool) -> None:
     if not authorized:
         _require(user, STOCK_PERMISSION, _("Only storekeepers may move stock."))
-
-
-def allocate_number(prefix: str) -> str:
-    """The next document number for a prefix; concurrent callers take turns on the row lock."""
-    DocumentSequence.objects.get_or_create(prefix=prefix)
-    sequence = DocumentSequence.objects.select_for_update().get(prefix=prefix)
-    sequence.last += 1
-    DocumentSequence.objects.filter(pk=sequence.pk).update(last=sequence.last)
-    return f"{prefix}{sequence.last:06d}"
 
 
 def _locked_balance(part: Part, location: StockLocation) -> StockBalance:
@@ -746,7 +737,7 @@ def reorder_check(
         return existing
     reason = PurchaseRequestReason.SHORTAGE if position.shortage + demand > 0 else PurchaseRequestReason.REORDER
     request = PurchaseRequest(
-        number=allocate_number("PR-"),
+        number=number_allocate("PR-"),
         part=part,
         site=site,
         quantity=max(need, part.reorder_quantity),
@@ -804,7 +795,7 @@ def purchase_request_create(
         existing.save(update_fields=["quantity", "note", "updated_at"])
         return existing
     return PurchaseRequest.objects.create(
-        number=allocate_number("PR-"),
+        number=number_allocate("PR-"),
         part=part,
         site=site,
         quantity=amount,
@@ -854,7 +845,7 @@ def purchase_order_create(
     if not vendor.active:
         raise ValidationError({"vendor": _("%(vendor)s is no longer active.") % {"vendor": vendor}})
     order = PurchaseOrder(
-        number=allocate_number("PO-"),
+        number=number_allocate("PO-"),
         vendor=vendor,
         site_id=deliver_to.site_id,
         deliver_to=deliver_to,
@@ -1164,7 +1155,7 @@ def warranty_status(resource: Resource, today: datetime.date | None = None) -> W
 
 def contract_recipients(contract: Contract) -> list[User]:
     """Storekeepers and supervisors of the sites of the resources covered, and the administrators."""
-    from mms.roles import ADMINISTRATOR, STOREKEEPER, SUPERVISOR
+    from core.roles import ADMINISTRATOR, STOREKEEPER, SUPERVISOR
 
     site_ids = set(contract.resources.values_list("area__site_id", flat=True))
     local = Q(groups__name__in=[STOREKEEPER, SUPERVISOR])
@@ -1206,12 +1197,7 @@ def contracts_notify_expiring(today: datetime.date | None = None) -> int:
                 "days": (contract.ends_on - today).days,
             }
             url = reverse("inventory:contract_list") + f"?q={contract.number}"
-            Notification.objects.bulk_create(
-                [
-                    Notification(recipient=user, title=title[:200], body=body, url=url)
-                    for user in contract_recipients(contract)
-                ]
-            )
+            notify(contract_recipients(contract), title, body, url)
             notified += 1
     return notified
 

@@ -28,7 +28,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from assets.errors import ActionNotAllowed
+from core.errors import ActionNotAllowed
+from core.pagination import paginate
+from core.roles import STOREKEEPER, SUPERVISOR
+from core.scoping import has_role, is_administrator, visible_site_ids
+from core.views import back
 from inventory import services
 from inventory.filters import (
     PurchaseOrderFilterSet,
@@ -60,9 +64,6 @@ from inventory.models import (
     StockLocation,
     StockMovement,
 )
-from mms.dashboards import paginate
-from mms.roles import STOREKEEPER, SUPERVISOR
-from people.scoping import has_role, is_administrator, visible_site_ids
 
 PAGE_SIZE = 25
 View = Callable[..., HttpResponseBase]
@@ -652,13 +653,8 @@ def reservation_move(request: HttpRequest, pk: int) -> HttpResponse:
             _("%(part)s for %(reference)s is now held at %(location)s.")
             % {"part": reservation.part.part_number, "reference": reservation.reference, "location": location.code},
         )
-    if request.POST.get("next") == "order" and request.user.has_perm("orders.view_workorder"):
-        from orders.models import WorkOrder
-
-        order = WorkOrder.objects.visible_to(request.user).filter(number=reservation.reference).first()
-        if order is not None:
-            return redirect(reverse("orders:detail", args=[order.pk]) + "#stock")
-    return redirect(reverse("inventory:issue") + "#reservations")
+    # From the order page's store panel, back to it (its URL comes as ``next``).
+    return back(request, reverse("inventory:issue") + "#reservations")
 
 
 # --- Budgets -----------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """The REST API for integrators, under /api/ (versioned: /api/v1/), with its OpenAPI schema and docs.
 
 Each module in ``API_MODULES`` has a ``ROUTES`` list of (URL prefix, viewset, basename); see the
-``mms.api`` package docstring for how an app adds its endpoints.
+``core.api`` package docstring for how an app adds its endpoints.
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from mms.dashboards import user_roles
-from mms.roles import (
+from core.roles import (
     ADMINISTRATOR,
     INTEGRATOR,
     PLANNER,
@@ -20,6 +19,7 @@ from mms.roles import (
     SUPERVISOR,
     TECHNICIAN,
 )
+from mms.dashboards import user_roles
 
 
 class NavItem(NamedTuple):

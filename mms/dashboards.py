@@ -7,19 +7,17 @@ queries live here until the apps grow QuerySet methods for them (models are owne
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
 from django.contrib.auth.models import Group, User
-from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     CharField,
     Count,
     F,
-    Func,
     IntegerField,
     OuterRef,
     Q,
@@ -30,14 +28,14 @@ from django.db.models import (
     When,
     Window,
 )
-from django.db.models.functions import Coalesce
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.functional import Promise
 
-from assets.models import Area, Counter, EntityStatus, Reading, Resource
-from inventory.models import Part, Vendor
-from mms.roles import (
+from assets.models import Area, Counter, EntityStatus, Reading, Resource, counter_site_q
+from core.pagination import paginate
+from core.queries import count_of
+from core.roles import (
     ADMINISTRATOR,
     INTEGRATOR,
     PLANNER,
@@ -48,11 +46,11 @@ from mms.roles import (
     SUPERVISOR,
     TECHNICIAN,
 )
+from core.scoping import user_groups, visible_site_ids
+from inventory.models import Part, Vendor
 from mms.services import HealthReport, system_health
 from people.models import Employee, EmployeeCertification
-from people.scoping import user_groups, visible_site_ids
 
-PAGE_SIZE = 10
 EXPIRY_WARNING_DAYS = 30
 RECENT_PARTS = 10
 # The search results of the requester section, swapped in place by htmx.
@@ -60,76 +58,14 @@ RESOURCE_SEARCH_TARGET = "resource-search-results"
 
 
 def user_roles(user: Any) -> list[str]:
-    """The role names (see ``mms.roles``) the user holds, in the order of ``ROLES``; cached per request."""
+    """The role names (see ``core.roles``) the user holds, in the order of ``ROLES``; cached per request."""
     if not getattr(user, "is_authenticated", False):
         return []
     names = set(user_groups(user).values())
     return [role for role in ROLES if role in names]
 
 
-# --- Pagination --------------------------------------------------------------------------------
-@dataclass
-class PagedList:
-    """One page of a list on a screen that shows several lists, each with its own page parameter."""
-
-    page: Page
-    param: str
-    query: QueryDict
-
-    @property
-    def previous_query(self) -> str:
-        return self._query_for(self.page.previous_page_number()) if self.page.has_previous() else ""
-
-    @property
-    def next_query(self) -> str:
-        return self._query_for(self.page.next_page_number()) if self.page.has_next() else ""
-
-    def _query_for(self, number: int) -> str:
-        params = self.query.copy()
-        params.setlist(self.param, [str(number)])
-        return "?" + params.urlencode()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self.page)
-
-    def __len__(self) -> int:
-        return len(self.page)
-
-
-def paginate(request: HttpRequest, queryset: QuerySet[Any], param: str, per_page: int = PAGE_SIZE) -> PagedList:
-    page = Paginator(queryset, per_page).get_page(request.GET.get(param))
-    return PagedList(page=page, param=param, query=request.GET.copy())
-
-
 # --- Queries -----------------------------------------------------------------------------------
-def count_of(queryset: QuerySet[Any]) -> Coalesce:
-    """The number of rows of a correlated subquery, as an annotation (no GROUP BY, no N+1)."""
-    counted = queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
-# A counter belongs to the site of whichever entity it measures.
-COUNTER_SITE_PATHS = (
-    "area__site_id",
-    "resource__area__site_id",
-    "container__area__site_id",
-    "material__area__site_id",
-)
-
-
-def counter_site_q(lookup: str, value: Any) -> Q:
-    """Counters whose entity's site matches: ``counter_site_q("__in", ids)``, ``counter_site_q("", OuterRef("pk"))``."""
-    condition = Q()
-    for path in COUNTER_SITE_PATHS:
-        condition |= Q(**{f"{path}{lookup}": value})
-    return condition
-
-
-def counters_in_sites(site_ids: list[int] | None) -> QuerySet[Counter]:
-    """Counters of these sites; ``None`` means every site."""
-    return Counter.objects.all() if site_ids is None else Counter.objects.filter(counter_site_q("__in", site_ids))
-
-
 def resources_needing_attention(site_ids: list[int] | None) -> QuerySet[Resource]:
     """Resources of these sites that are down or on hold, the most urgent first."""
     return (
@@ -271,7 +207,7 @@ def planner_section(dash: Dashboard) -> dict[str, Any]:
     )
     latest = Reading.objects.filter(counter=OuterRef("pk")).order_by("-taken_at")
     counters = (
-        counters_in_sites(dash.site_ids)
+        Counter.objects.in_sites(dash.site_ids)
         .select_related("area", "resource", "container", "material")
         .annotate(
             latest_value=Subquery(latest.values("value")[:1]),

@@ -38,8 +38,8 @@ from assets.models import (
     ReadingSource,
     Resource,
 )
+from core import roles
 from inventory.models import Part, Vendor
-from mms import roles
 from people.models import Certification, Employee, EmployeeCertification
 from plans import services as plan_services
 from plans.models import (

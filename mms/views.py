@@ -7,8 +7,8 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.roles import REQUESTER
 from mms.dashboards import RESOURCE_SEARCH_TARGET, Dashboard, home_context, requester_section, user_roles
-from mms.roles import REQUESTER
 from mms.services import system_health
 
 

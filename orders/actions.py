@@ -20,13 +20,13 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from assets.models import EntityStatus
+from core.jobs import enqueue_many_on_commit
+from core.notifications import notify as notify_users
 from orders.models import OPEN_STATES, ActionLog, ActionLogStatus, WorkOrder
-from people.models import Notification
 from plans.models import ActionKind, ActivityAction
 
 WEBHOOK_TIMEOUT_SECONDS = 10
@@ -69,10 +69,8 @@ def queue_actions(order_ids: list[int], transition: str, activity_by_order: dict
         for action in actions_by_activity[activity_id]  # type: ignore[index]
     ]
     ActionLog.objects.bulk_create(rows, ignore_conflicts=True)
-    from orders.tasks import run_order_actions
-
-    ids = [order_id for order_id, _a in orders]
-    transaction.on_commit(lambda: [run_order_actions.delay(order_id, transition) for order_id in ids])
+    # orders.tasks.run_order_actions, by name (the tasks module imports this one).
+    enqueue_many_on_commit("orders.run_actions", [(order_id, transition) for order_id, _a in orders])
     return len(rows)
 
 
@@ -157,9 +155,7 @@ def notify(entry: ActionLog) -> None:
     title = f"{order.number} {order.title}: {entry.get_transition_display().lower()}"
     url = f"/orders/{order.pk}/"
     body = f"{order.title} on {order.entity} — schedule state {order.get_schedule_state_display().lower()}."
-    Notification.objects.bulk_create(
-        [Notification(recipient=user, title=title[:200], body=body, url=url) for user in recipients.values()]
-    )
+    notify_users(recipients.values(), title, body, url)
     emails = {user.email for user in recipients.values() if user.email} | set(entry.settings.get("emails", []))
     if emails:
         send_mail(

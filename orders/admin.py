@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from assets.errors import ActionForbidden, ActionNotAllowed
+from core.errors import ActionForbidden, ActionNotAllowed
 from orders import services
 from orders.models import (
     ActionLog,
@@ -20,7 +20,6 @@ from orders.models import (
     Comment,
     DataValue,
     LabourEntry,
-    OrderNumberSequence,
     PlannedPart,
     SchedulerRun,
     UsedPart,
@@ -180,15 +179,6 @@ class ActionLogAdmin(admin.ModelAdmin):
 class SchedulerRunAdmin(admin.ModelAdmin):
     list_display = ("name", "last_started_at", "last_finished_at", "last_count")
     readonly_fields = ("name", "last_started_at", "last_finished_at", "last_count")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(OrderNumberSequence)
-class OrderNumberSequenceAdmin(admin.ModelAdmin):
-    list_display = ("prefix", "last")
-    readonly_fields = ("prefix", "last")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -32,13 +32,15 @@ from rest_framework.parsers import BaseParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assets.api import counters_in_sites, in_sites
+from assets import services as asset_services
+from assets.api import in_sites
 from assets.models import Area, Attachment, Container, Counter, Material, Reading, ReadingSource, Resource
+from core.api.pagination import CountFreePagination
+from core.api.serializers import CleanModelSerializer, FlatRows, PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
+from core.api.sqlreuse import ReusedSQL
+from core.api.viewsets import BaseViewSetMixin, ReadOnlyViewSet
+from core.scoping import is_administrator, visible_site_ids
 from inventory.models import Part, StockLocation
-from mms.api.pagination import CountFreePagination
-from mms.api.serializers import CleanModelSerializer, FlatRows, PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
-from mms.api.sqlreuse import ReusedSQL
-from mms.api.viewsets import BaseViewSetMixin, ReadOnlyViewSet
 from orders import records, services
 from orders.filters import WorkOrderFilterSet
 from orders.models import (
@@ -56,7 +58,6 @@ from orders.models import (
 )
 from orders.readings_bulk import readings_bulk_record
 from people.models import Employee
-from people.scoping import is_administrator, visible_site_ids
 from plans.models import ChecklistItem, DataParameter, Priority
 
 # --- Work orders -------------------------------------------------------------------------------
@@ -659,7 +660,7 @@ class ReadingFilterSet(django_filters.FilterSet):
 
 
 class ReadingSerializer(serializers.ModelSerializer):
-    counter = ScopedPrimaryKeyRelatedField(scope=counters_in_sites, queryset=Counter.objects.all())
+    counter = ScopedPrimaryKeyRelatedField(scope=in_sites, queryset=Counter.objects.all())
 
     class Meta:
         model = Reading
@@ -756,7 +757,7 @@ class ReadingViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
         if site_ids is None:
             return queryset
-        return queryset.filter(counter__in=counters_in_sites(Counter.objects.all(), site_ids))
+        return queryset.filter(counter__in=Counter.objects.in_sites(site_ids))
 
     def get_throttles(self) -> list[Any]:
         if self.action == "bulk":
@@ -765,7 +766,7 @@ class ReadingViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
 
     def perform_create(self, serializer: ReadingSerializer) -> None:
         data = serializer.validated_data
-        serializer.instance = services.reading_record(
+        serializer.instance = asset_services.reading_record(
             counter=data["counter"],
             value=data["value"],
             user=self.request.user,

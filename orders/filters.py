@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import Area
+from core.scoping import has_role, user_group_ids, visible_site_ids
 from orders.models import (
     CLOSED_STATES,
     OPEN_STATES,
@@ -23,7 +24,6 @@ from orders.models import (
     WorkOrder,
 )
 from orders.services import TECHNICIAN_ROLE
-from people.scoping import has_role, user_group_ids, visible_site_ids
 from plans.models import MaintenancePlan, Priority
 
 

@@ -23,15 +23,14 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from assets.models import Area, Container, Counter, EntityLinkMixin, Material, Resource, exactly_one_entity
+from core.history import BulkWrittenHistory, FSMHistoryBase
 from inventory.models import Part
-from mms.history import BulkWrittenHistory
 from people.models import Employee
 from plans.models import (
     ActionKind,
     Activity,
     ChecklistItem,
     DataParameter,
-    FSMHistoryBase,
     PlanInstance,
     Priority,
     ScheduleTransition,
@@ -119,7 +118,7 @@ class WorkOrderQuerySet(models.QuerySet["WorkOrder"]):
 
     def visible_to(self, user: Any) -> WorkOrderQuerySet:
         """Orders of the sites the user belongs to (every site for Administrators and Integrators)."""
-        from people.scoping import visible_site_ids
+        from core.scoping import visible_site_ids
 
         return self.in_sites(visible_site_ids(user))
 
@@ -853,20 +852,6 @@ class ActionLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order.number} {self.get_kind_display()} ({self.get_status_display()})"
-
-
-class OrderNumberSequence(models.Model):
-    """The last order number handed out; rows are locked to hand out ranges (one per prefix)."""
-
-    prefix = models.CharField(_("prefix"), max_length=10, unique=True)
-    last = models.PositiveBigIntegerField(_("last number"), default=0)
-
-    class Meta:
-        verbose_name = _("order number sequence")
-        verbose_name_plural = _("order number sequences")
-
-    def __str__(self) -> str:
-        return f"{self.prefix}{self.last}"
 
 
 class SchedulerRun(models.Model):

@@ -19,14 +19,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from assets.errors import ActionNotAllowed
 from assets.models import Resource
-from mms.dashboards import paginate
+from core.errors import ActionNotAllowed
+from core.pagination import paginate
+from core.scoping import user_group_ids, visible_site_ids
 from orders import records, services
 from orders.filters import WorkOrderFilterSet
 from orders.models import ExecutionState, WorkOrder
 from orders.portal_forms import BreakdownReportForm, add_service_error
-from people.scoping import user_group_ids, visible_site_ids
 
 SEARCH_PAGE_SIZE = 8
 LIST_PAGE_SIZE = 20

@@ -15,8 +15,8 @@ reason; the others are stored together, in one transaction:
    elsewhere. No history row per reading: the reading itself records who (``entered_by``), when
    (``created_at``) and how (``source``); later edits (admin) are in its history as usual;
 4. set each counter's latest value once, then evaluate usage triggers once for all the counters touched:
-   the same two scheduler calls ``orders.services.reading_record`` makes for one reading (generate for the
-   plan instances of their entities, advance_schedule for their open orders).
+   ``orders.readings.readings_evaluate``, as for one reading (generate for the plan instances of their
+   entities, advance_schedule for their open orders).
 """
 
 from __future__ import annotations
@@ -29,17 +29,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from assets.api import counters_in_sites
-from assets.models import ENTITY_FIELDS, Counter, CounterKind, Reading, ReadingSource
-from orders import scheduler
-from orders.models import WorkOrder
-from people.scoping import visible_site_ids
-from plans.models import PlanInstance
+from assets.models import Counter, CounterKind, Reading, ReadingSource
+from core.scoping import visible_site_ids
+from orders.readings import readings_evaluate
 
 MAX_ABS_VALUE = Decimal("1e14")  # Reading.value: 18 digits, 4 decimals
 MAX_ID = 2**63
@@ -216,7 +212,7 @@ def readings_bulk_record(*, rows: list[Any], user: Any, source: str = ReadingSou
         if accepted:
             _write(accepted, user, source)
             touched = _update_counters(accepted, counters)
-            result.orders_created, result.orders_moved = _evaluate_triggers(touched)
+            result.orders_created, result.orders_moved = readings_evaluate(touched)
     result.accepted = sum(len(group) for group in accepted.values())
     result.rejected.sort(key=lambda rejection: rejection["index"])
     return result
@@ -227,7 +223,7 @@ def _lock_counters(by_counter: dict[int, list[Parsed]], user: Any) -> dict[int, 
     take turns (latest value, monotonic check). In id order, so that two bulk requests never deadlock."""
     if not by_counter:
         return {}
-    visible = counters_in_sites(Counter.objects.filter(pk__in=list(by_counter)), visible_site_ids(user))
+    visible = Counter.objects.filter(pk__in=list(by_counter)).in_sites(visible_site_ids(user))
     return {c.pk: c for c in Counter.objects.filter(pk__in=visible.values("pk")).order_by("pk").select_for_update()}
 
 
@@ -412,21 +408,3 @@ def _update_counters(rows: dict[int, list[Parsed]], counters: dict[int, Counter]
                 [now, [c.pk for c in changed], [c.last_value for c in changed], [c.last_read_at for c in changed]],
             )
     return touched
-
-
-def _evaluate_triggers(counters: list[Counter]) -> tuple[int, int]:
-    """Usage triggers, once for all the counters: new orders for their entities' plans, and their open
-    orders moved on. Returns (orders created, orders moved)."""
-    condition = Q()
-    for entity_field in ENTITY_FIELDS:
-        ids = {getattr(c, f"{entity_field}_id") for c in counters} - {None}
-        if ids:
-            condition |= Q(**{f"{entity_field}_id__in": ids})
-    created = moved = 0
-    instance_ids = list(PlanInstance.objects.active().filter(condition).values_list("id", flat=True))
-    if instance_ids:
-        created = len(scheduler.generate(instance_ids=instance_ids))
-    open_ids = list(WorkOrder.objects.open().filter(counter__in=[c.pk for c in counters]).values_list("id", flat=True))
-    if open_ids:
-        moved = sum(len(ids) for ids in scheduler.advance_schedule(order_ids=open_ids).values())
-    return created, moved

@@ -20,8 +20,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assets.errors import ActionForbidden, ActionNotAllowed
 from assets.models import Attachment
+from core.errors import ActionForbidden, ActionNotAllowed
 from inventory import services as inventory_services
 from inventory.models import Part, Reservation, StockBalance, StockLocation
 from orders.models import (

@@ -24,7 +24,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from assets.models import Area, Counter, CounterKind, Reading
-from mms.concurrency import run_together
+from core.concurrency import run_together
 from orders import webhooks
 from orders.models import (
     CLOSED_STATES,

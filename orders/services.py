@@ -16,28 +16,29 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from assets.errors import ActionForbidden, ActionNotAllowed
-from assets.models import Area, Container, Counter, Material, Reading, ReadingSource, Resource
+from assets.models import Area, Container, Material, Resource
+from assets.services import entity_site
+from core.errors import ActionForbidden, ActionNotAllowed
+from core.jobs import enqueue_on_commit
+from core.notifications import notify
+from core.numbering import numbers_allocate
+from core.scoping import is_administrator, user_group_ids, visible_site_ids
 from inventory import services as inventory_services
 from orders.models import (
     OPEN_STATES,
     Assignment,
     ExecutionState,
     OrderKind,
-    OrderNumberSequence,
     PlannedPart,
     WorkOrder,
 )
 from people.models import Employee, EmployeeCertification
-from people.scoping import is_administrator, user_group_ids, visible_site_ids
-from plans.models import PlanInstance, Priority
+from plans.models import Priority
 from plans.services import ENTITY_FIELD_BY_MODEL
 
 TECHNICIAN_ROLE = "Technician"
@@ -48,15 +49,7 @@ Entity = Area | Resource | Container | Material
 # --- Numbers -----------------------------------------------------------------------------------
 def allocate_order_numbers(count: int, prefix: str = ORDER_NUMBER_PREFIX) -> list[str]:
     """Hand out ``count`` consecutive order numbers; concurrent callers get disjoint ranges."""
-    if count <= 0:
-        return []
-    with transaction.atomic():
-        OrderNumberSequence.objects.get_or_create(prefix=prefix)
-        # The row lock makes two callers (two workers generating at once) take turns.
-        sequence = OrderNumberSequence.objects.select_for_update().get(prefix=prefix)
-        first = sequence.last + 1
-        OrderNumberSequence.objects.filter(pk=sequence.pk).update(last=F("last") + count)
-    return [f"{prefix}{n:06d}" for n in range(first, first + count)]
+    return numbers_allocate(prefix, count)
 
 
 # --- Who may act -------------------------------------------------------------------------------
@@ -148,18 +141,16 @@ def _notify_requester(order: WorkOrder, user: Any) -> None:
         return
     from django.urls import NoReverseMatch, reverse
 
-    from people.models import Notification
-
     try:
         url = reverse("orders:detail", args=[order.pk])
     except NoReverseMatch:  # the order screens are not wired in this deployment
         url = reverse("requests:mine")
-    Notification.objects.create(
-        recipient_id=requester_id,
-        title=_("%(number)s is now %(state)s")
+    notify(
+        [requester_id],
+        _("%(number)s is now %(state)s")
         % {"number": order.number, "state": order.get_execution_state_display().lower()},
-        body=order.title,
-        url=url,
+        order.title,
+        url,
     )
 
 
@@ -191,20 +182,11 @@ def _after_close(order: WorkOrder) -> None:
     )
     if order.plan_instance_id is not None:
         # Floating activities get their next order as soon as this one is closed.
-        from orders.tasks import generate
-
-        instance_id = order.plan_instance_id
-        transaction.on_commit(lambda: generate.delay(instance_ids=[instance_id]))
+        # orders.tasks.generate, by name (the tasks module imports this one).
+        enqueue_on_commit("orders.generate", instance_ids=[order.plan_instance_id])
 
 
 # --- Creating orders ---------------------------------------------------------------------------
-def entity_site(entity: Entity) -> Area:
-    area = entity if isinstance(entity, Area) else entity.area
-    site = area.site if area.site_id else area
-    assert site is not None
-    return site
-
-
 @transaction.atomic
 def order_request_corrective(
     *,
@@ -491,62 +473,6 @@ def order_complete(*, order: WorkOrder, user: Any) -> WorkOrder:
         order.accept()
         _save(order, user, "auto-accept")
     return order
-
-
-# --- Readings ----------------------------------------------------------------------------------
-@transaction.atomic
-def reading_record(
-    *,
-    counter: Counter,
-    value: Decimal,
-    user: Any,
-    taken_at: datetime.datetime | None = None,
-    source: str = ReadingSource.MANUAL,
-    is_reset: bool = False,
-    note: str = "",
-    now: datetime.datetime | None = None,
-) -> Reading:
-    """Record a counter reading; usage orders of that counter move on and new ones appear at once."""
-    from orders import scheduler
-
-    counter = Counter.objects.select_for_update().get(pk=counter.pk)
-    entity = counter.entity
-    site_ids = visible_site_ids(user)
-    if user is not None and site_ids is not None and entity is not None and entity_site(entity).pk not in site_ids:
-        raise ActionForbidden(_("You do not have access to this counter."))
-    reading = Reading(
-        counter=counter,
-        value=value,
-        taken_at=taken_at or timezone.now(),
-        source=source,
-        is_reset=is_reset,
-        note=note,
-        entered_by=user if getattr(user, "is_authenticated", False) else None,
-    )
-    try:
-        reading.full_clean()
-    except ValidationError as error:
-        raise ActionNotAllowed(" ".join(error.messages)) from error
-    reading.save()
-    if counter.last_read_at is None or reading.taken_at >= counter.last_read_at:
-        Counter.objects.filter(pk=counter.pk).update(
-            last_value=reading.value, last_read_at=reading.taken_at, updated_at=timezone.now()
-        )
-    instance_ids = list(
-        PlanInstance.objects.active()
-        .filter(**{f"{_entity_field(counter)}_id": getattr(counter, f"{_entity_field(counter)}_id")})
-        .values_list("id", flat=True)
-    )
-    if instance_ids:
-        scheduler.generate(now=now, instance_ids=instance_ids)
-    open_ids = list(WorkOrder.objects.open().filter(counter=counter).values_list("id", flat=True))
-    if open_ids:
-        scheduler.advance_schedule(now=now, order_ids=open_ids)
-    return reading
-
-
-def _entity_field(counter: Counter) -> str:
-    return next(field for field in ENTITY_FIELD_BY_MODEL.values() if getattr(counter, f"{field}_id"))
 
 
 # --- Costs -------------------------------------------------------------------------------------

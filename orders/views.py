@@ -15,12 +15,10 @@ import datetime
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
-from functools import wraps
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
@@ -28,15 +26,18 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, Qu
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from assets.errors import ActionNotAllowed
+from assets import services as asset_services
 from assets.models import Area, Attachment, Counter
+from core.errors import ActionNotAllowed
+from core.pagination import paginate
+from core.queries import count_of
+from core.scoping import is_administrator, user_group_ids, visible_site_ids
+from core.views import is_htmx, safe_next, screen
 from inventory.models import StockLocation
-from mms.dashboards import count_of, paginate
 from orders import records, services
 from orders.filters import WorkOrderFilterSet
 from orders.forms import (
@@ -72,7 +73,6 @@ from orders.models import (
     WorkOrderQuerySet,
 )
 from people.models import Employee, EmployeeCertification
-from people.scoping import is_administrator, user_group_ids, visible_site_ids
 from plans.models import ChecklistItem, DataParameter, PersonnelRequirement
 
 VIEW_PERMISSION = "orders.view_workorder"
@@ -93,27 +93,8 @@ SCHEDULE_RANK = Case(
 )
 
 
-def orders_screen(view: View) -> View:
-    """Signed in, with a role that may see work orders: else 403 (GET or POST)."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.has_perm(VIEW_PERMISSION):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def safe_next(request: HttpRequest) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return ""
+# Signed in, with a role that may see work orders: else 403 (GET or POST).
+orders_screen = screen(VIEW_PERMISSION)
 
 
 def list_queryset(user: Any) -> WorkOrderQuerySet:
@@ -594,7 +575,7 @@ def record_section(
 @orders_screen
 @require_POST
 def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """A counter reading on the order's entity, through ``services.reading_record``."""
+    """A counter reading on the order's entity, through ``assets.services.reading_record``."""
     if not request.user.has_perm(READING_PERMISSION):
         raise PermissionDenied
     return record_section(
@@ -602,7 +583,7 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "reading",
         lambda order: ReadingForm(request.POST, counters=entity_counters(order)),
-        lambda order, data: services.reading_record(
+        lambda order, data: asset_services.reading_record(
             counter=data["counter"], value=data["value"], user=request.user, is_reset=data["is_reset"]
         ),
         _("Reading recorded."),

@@ -27,9 +27,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 
+from core.scoping import visible_site_ids
 from orders.actions import SIGNATURE_HEADER, ActionFailed, sign
 from orders.models import ActionLogStatus, WebhookDelivery, WebhookEvent, WebhookSubscription, WorkOrder
-from people.scoping import visible_site_ids
 
 EVENT_HEADER = "X-MMS-Event"
 DELIVERY_HEADER = "X-MMS-Delivery"

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from people.models import Certification, Employee, EmployeeCertification, Notification
+from people.models import Certification, Employee, EmployeeCertification
 
 
 class EmployeeCertificationInline(admin.TabularInline):
@@ -50,18 +48,3 @@ class EmployeeCertificationAdmin(SimpleHistoryAdmin):
     )
     autocomplete_fields = ("employee", "certification")
     date_hierarchy = "valid_to"
-
-
-@admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
-    """In-app notifications are raised by the system; administrators may read and delete them."""
-
-    list_display = ("title", "recipient", "created_at", "read_at")
-    list_filter = ("read_at",)
-    list_select_related = ("recipient",)
-    search_fields = ("title", "body", "recipient__username")
-    raw_id_fields = ("recipient",)
-    readonly_fields = ("recipient", "title", "body", "url", "created_at", "read_at")
-
-    def has_add_permission(self, request: Any) -> bool:
-        return False

@@ -12,7 +12,7 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from mms.api.viewsets import ReadOnlyViewSet
+from core.api.viewsets import ReadOnlyViewSet
 from people.models import Certification, Employee, EmployeeCertification
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from people.models import Notification
+from core.models import Notification
 
 
 def unread_notifications(request: HttpRequest) -> dict[str, Any]:

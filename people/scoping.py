@@ -1,4 +1,5 @@
-"""Which sites a user may see: the one rule every screen, API list and report scopes by."""
+"""Loading a user's roles and sites in one query (the API's token authentication), and the sites an
+employee belongs to, which ``core.scoping`` reads through ``employee_site_ids`` (registered at start-up)."""
 
 from __future__ import annotations
 
@@ -7,60 +8,14 @@ from typing import Any
 
 from django.db import connection
 
-# Roles that work across every site (the organisation's administrators and its integrations).
-ALL_SITES_ROLES = ("Administrator", "Integrator")
+from core.scoping import sees_every_site
 
 
-def visible_site_ids(user: Any) -> list[int] | None:
-    """Site ids the user may see, or ``None`` for every site. Cached on the user object per request."""
-    if not getattr(user, "is_authenticated", False):
-        return []
-    if hasattr(user, "_mms_site_ids"):
-        cached: list[int] | None = user._mms_site_ids
-        return cached
-    result: list[int] | None
-    if _sees_every_site(user, user_groups(user)):
-        result = None
-    else:
-        from people.models import Employee
+def employee_site_ids(user: Any) -> list[int]:
+    """Ids of the sites of the user's employee record (none without one)."""
+    from people.models import Employee
 
-        result = list(Employee.sites.through.objects.filter(employee__user=user).values_list("area_id", flat=True))
-    user._mms_site_ids = result
-    return result
-
-
-def _sees_every_site(user: Any, groups: dict[int, str]) -> bool:
-    return bool(user.is_superuser or any(name in ALL_SITES_ROLES for name in groups.values()))
-
-
-def user_groups(user: Any) -> dict[int, str]:
-    """Id -> name of the user's groups (roles): one query, cached on the user object per request.
-
-    Every role question of a request (sites, administrator, "my role", the navigation) reads this.
-    """
-    if not getattr(user, "is_authenticated", False):
-        return {}
-    if not hasattr(user, "_mms_groups"):
-        user._mms_groups = dict(user.groups.values_list("id", "name"))
-    cached: dict[int, str] = user._mms_groups
-    return cached
-
-
-def user_group_ids(user: Any) -> frozenset[int]:
-    """Ids of the user's groups (roles), cached on the user object per request."""
-    return frozenset(user_groups(user))
-
-
-def has_role(user: Any, name: str) -> bool:
-    """Whether the user is a member of the group (role) ``name``; no query once the groups are cached."""
-    return name in user_groups(user).values()
-
-
-def is_administrator(user: Any) -> bool:
-    """Superusers and members of the Administrator role act as every role."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return bool(user.is_superuser or has_role(user, "Administrator"))
+    return list(Employee.sites.through.objects.filter(employee__user=user).values_list("area_id", flat=True))
 
 
 @functools.cache
@@ -157,7 +112,7 @@ def prime_roles(user: Any, stamp: str | None = None) -> None:
                     break
             _known_roles[user.pk] = (kept_under, groups, site_ids, own, of_groups)
     user._mms_groups = dict(groups)
-    user._mms_site_ids = None if _sees_every_site(user, groups) else list(site_ids)
+    user._mms_site_ids = None if sees_every_site(user, groups) else list(site_ids)
     if not user.is_superuser:
         if not user.is_active:
             own = of_groups = frozenset()

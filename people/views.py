@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from mms.dashboards import paginate
-from people.models import Notification, NotificationQuerySet
+from core.models import Notification, NotificationQuerySet
+from core.pagination import paginate
 
 PAGE_SIZE = 20
 

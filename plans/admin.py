@@ -25,8 +25,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from assets.errors import ActionForbidden, ActionNotAllowed
 from assets.models import ENTITY_FIELDS
+from core.errors import ActionForbidden, ActionNotAllowed
 from plans import services
 from plans.models import (
     TIME_TRIGGERS,

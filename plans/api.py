@@ -20,9 +20,9 @@ from rest_framework.response import Response
 
 from assets.api import in_sites
 from assets.models import Area, Container, Material, Resource
-from mms.api.serializers import PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
-from mms.api.viewsets import ReadOnlyViewSet
-from mms.roles import ROLES
+from core.api.serializers import PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
+from core.api.viewsets import ReadOnlyViewSet
+from core.roles import ROLES
 from plans import services
 from plans.filters import ChangeSetFilterSet, MaintenancePlanFilterSet, PlanInstanceFilterSet
 from plans.models import (

@@ -18,9 +18,11 @@ import factory
 from django.contrib.auth.models import Group, User
 from django.db.models import Max
 
+from assets.factories import AreaFactory, ContainerFactory, MaterialFactory, ResourceFactory
 from assets.models import Area, Container, Material, Resource
-from mms.roles import PLANNER, SUPERVISOR, TECHNICIAN
-from mms.testing import AreaFactory, ContainerFactory, MaterialFactory, PartFactory, ResourceFactory, make_role_user
+from core.roles import PLANNER, SUPERVISOR, TECHNICIAN
+from inventory.factories import PartFactory
+from people.factories import make_role_user
 from plans import services
 from plans.models import (
     ActionKind,

@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import Area
-from people.scoping import visible_site_ids
+from core.scoping import visible_site_ids
 from plans.models import Activity, ChangeSet, ChangeSetState, MaintenancePlan, PlanInstance, TriggerKind
 
 

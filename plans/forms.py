@@ -15,8 +15,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import Area, AreaKind, Container, Material, Resource
+from core.roles import ROLES, SUPERVISOR
 from inventory.models import Part
-from mms.roles import ROLES, SUPERVISOR
 from people.models import Certification
 from plans.models import (
     NOTIFY_RECIPIENTS,

@@ -21,19 +21,13 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 from simple_history.models import HistoricalRecords
 
 from assets.models import ENTITY_FIELDS, EntityLinkMixin, exactly_one_entity
+from core.history import FSMHistoryBase
 from inventory.models import Part
 from people.models import Certification
-
-
-class FSMHistoryBase(FSMModelMixin, models.Model):
-    """Base of history models that copy protected FSM fields (their refresh_from_db needs the mixin)."""
-
-    class Meta:
-        abstract = True
 
 
 class VersionLocked(ValidationError):

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
 
-from assets.errors import ActionForbidden, ActionNotAllowed
 from assets.models import ENTITY_FIELDS, Area, Container, Counter, CounterKind, Material, Resource
+from core.errors import ActionForbidden, ActionNotAllowed
 from plans.models import (
     ActionKind,
     Activity,

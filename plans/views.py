@@ -11,29 +11,28 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from assets.errors import ActionNotAllowed
 from assets.models import ENTITY_FIELDS, Area
-from mms.dashboards import count_of, paginate
-from people.scoping import visible_site_ids
+from core.errors import ActionNotAllowed
+from core.pagination import paginate
+from core.queries import count_of
+from core.scoping import visible_site_ids
+from core.views import back, is_htmx, require_perm, screen
 from plans import services
 from plans.filters import ChangeSetFilterSet, MaintenancePlanFilterSet, PlanInstanceFilterSet
 from plans.forms import (
@@ -78,33 +77,8 @@ ENTITY_PAGE_SIZE = 25
 View = Callable[..., HttpResponseBase]
 
 
-def plans_screen(view: View) -> View:
-    """Signed in, and a role that may see plans (Planner, Supervisor, Administrator): else 403, GET or POST."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not request.user.has_perm(VIEW_PERMISSION):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return login_required(wrapped)
-
-
-def require_perm(request: HttpRequest, permission: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied
-
-
-def is_htmx(request: HttpRequest) -> bool:
-    return bool(getattr(request, "htmx", False))
-
-
-def back(request: HttpRequest, default: str) -> HttpResponse:
-    """Redirect to the form's ``next`` when it is a URL of this site, else to ``default``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect(default)
+# Signed in, and a role that may see plans (Planner, Supervisor, Administrator): else 403, GET or POST.
+plans_screen = screen(VIEW_PERMISSION)
 
 
 def run_service(request: HttpRequest, action: Callable[[], Any], success: str) -> bool:

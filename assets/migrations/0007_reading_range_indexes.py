@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import mms.indexes
+import core.indexes
 
 
 class Migration(migrations.Migration):
@@ -39,10 +39,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="reading",
-            index=mms.indexes.RangeIndex(fields=["updated_at"], name="reading_updated_at"),
+            index=core.indexes.RangeIndex(fields=["updated_at"], name="reading_updated_at"),
         ),
         migrations.AddIndex(
             model_name="reading",
-            index=mms.indexes.RangeIndex(fields=["entered_by"], name="reading_entered_by"),
+            index=core.indexes.RangeIndex(fields=["entered_by"], name="reading_entered_by"),
         ),
     ]

@@ -12,8 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
-from assets.models import Area, AreaKind, Attachment, Counter, CounterKind, Reading, Resource
-from mms.testing import (
+from assets.factories import (
     AreaFactory,
     ContainerFactory,
     CounterFactory,
@@ -21,9 +20,9 @@ from mms.testing import (
     ReadingFactory,
     ResourceFactory,
     SiteFactory,
-    assert_clean_refuses,
-    assert_database_refuses,
 )
+from assets.models import Area, AreaKind, Attachment, Counter, CounterKind, Reading, Resource
+from core.testing import assert_clean_refuses, assert_database_refuses
 
 pytestmark = pytest.mark.django_db
 

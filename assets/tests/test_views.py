@@ -14,19 +14,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from assets.factories import AreaFactory, CounterFactory, ReadingFactory, ResourceFactory, SiteFactory
 from assets.models import Area, Counter, CounterKind, Reading, Resource
 from assets.views import counter_chart, plain_number
-from mms.roles import REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
-from mms.testing import (
-    AreaFactory,
-    CounterFactory,
-    ReadingFactory,
-    ResourceFactory,
-    SiteFactory,
-    make_role_user,
-)
+from core.roles import REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
 from orders import services
 from orders.factories import planned_order
+from people.factories import make_role_user
 from plans.models import PlanInstance
 
 pytestmark = pytest.mark.django_db
@@ -332,7 +326,7 @@ def test_requester_may_not_record_readings(client: Client, site: Area, hours: Co
 
 
 def test_reading_entry_moves_usage_orders_through_the_service(client: Client, technician: User, hours: Counter) -> None:
-    """The form calls orders.services.reading_record (not Reading.save): the latest value is kept."""
+    """The form calls assets.services.reading_record (not Reading.save): the latest value is kept."""
     client = logged_in(client, technician)
     client.post(reverse("assets:reading_add", args=[hours.pk]), {"value": "400"})
     assert Counter.objects.get(pk=hours.pk).last_value == Decimal(400)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from assets.factories import SiteFactory
+from core.roles import STOREKEEPER, SUPERVISOR, TECHNICIAN
 from inventory.factories import store_in
-from mms.roles import STOREKEEPER, SUPERVISOR, TECHNICIAN
-from mms.testing import SiteFactory, make_role_user
+from people.factories import make_role_user
 
 
 @pytest.fixture

@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.api.testing import token_client
+from core.roles import INTEGRATOR, TECHNICIAN
 from inventory import services
-from inventory.factories import BudgetFactory, ContractFactory, purchase_order_row, stock, store_in
+from inventory.factories import BudgetFactory, ContractFactory, PartFactory, purchase_order_row, stock, store_in
 from inventory.models import PurchaseOrderState, StockBalance
-from mms.api.testing import token_client
-from mms.roles import INTEGRATOR, TECHNICIAN
-from mms.testing import AreaFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
+from people.factories import make_role_user
 
 pytestmark = pytest.mark.django_db
 

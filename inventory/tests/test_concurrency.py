@@ -9,16 +9,17 @@ from django.apps import apps
 from django.contrib.auth.models import Group
 from django.db import connection
 
-from assets.errors import ActionNotAllowed
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.concurrency import run_together
+from core.errors import ActionNotAllowed
+from core.roles import ROLES, STOREKEEPER, SUPERVISOR, TECHNICIAN, sync_roles
 from inventory import services
-from inventory.factories import stock, store_in
+from inventory.factories import PartFactory, stock, store_in
 from inventory.models import PurchaseRequest, StockBalance, StockMovement
-from mms.concurrency import run_together
-from mms.roles import ROLES, STOREKEEPER, SUPERVISOR, TECHNICIAN, sync_roles
-from mms.testing import AreaFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
 from orders import records
 from orders.factories import in_progress_order
 from orders.models import UsedPart
+from people.factories import make_role_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

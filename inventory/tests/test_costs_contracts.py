@@ -7,12 +7,13 @@ from decimal import Decimal
 
 import pytest
 
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.models import Notification
+from core.roles import STOREKEEPER, SUPERVISOR
 from inventory import services
-from inventory.factories import BudgetFactory, ContractFactory, stock, store_in
+from inventory.factories import BudgetFactory, ContractFactory, PartFactory, stock, store_in
 from inventory.models import ContractKind
-from mms.roles import STOREKEEPER, SUPERVISOR
-from mms.testing import AreaFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
-from people.models import Notification
+from people.factories import make_role_user
 
 pytestmark = pytest.mark.django_db
 

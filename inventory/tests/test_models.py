@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from mms.testing import PartFactory, VendorFactory, assert_clean_refuses, assert_database_refuses
+from core.testing import assert_clean_refuses, assert_database_refuses
+from inventory.factories import PartFactory, VendorFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,12 +9,13 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from assets.factories import SiteFactory
+from core.roles import ADMINISTRATOR, SUPERVISOR, TECHNICIAN
 from inventory import services
-from inventory.factories import bin_in, stock, store_in
+from inventory.factories import PartFactory, bin_in, stock, store_in
 from inventory.models import MovementKind, PurchaseRequest, PurchaseRequestReason, StockBalance, StockMovement
 from inventory.tests.test_stock import assert_ledger_matches_balances
-from mms.roles import ADMINISTRATOR, SUPERVISOR, TECHNICIAN
-from mms.testing import PartFactory, SiteFactory, make_role_user
+from people.factories import make_role_user
 
 pytestmark = pytest.mark.django_db
 

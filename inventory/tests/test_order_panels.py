@@ -13,18 +13,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from assets.errors import ActionForbidden
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.api.testing import token_client
+from core.errors import ActionForbidden
+from core.roles import TECHNICIAN
 from inventory import services
-from inventory.factories import BudgetFactory, ContractFactory, stock, store_in
+from inventory.factories import BudgetFactory, ContractFactory, PartFactory, stock, store_in
 from inventory.models import ContractKind, PurchaseRequest, PurchaseRequestReason, Reservation, StockBalance
 from inventory.tests.test_stock import assert_ledger_matches_balances
-from mms.api.testing import token_client
-from mms.roles import TECHNICIAN
-from mms.testing import AreaFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
 from orders import actions, records
 from orders import services as order_services
 from orders.factories import planned_order
 from orders.models import ActionLog, ExecutionState, PlannedPart, WorkOrder
+from people.factories import make_role_user
 from plans.models import ActionKind
 
 pytestmark = pytest.mark.django_db
@@ -178,10 +179,11 @@ def test_reservations_are_moved_from_the_order_page_and_the_issue_screen(
     reservation = Reservation.objects.get(reference=order.number)
     assert reservation.location == workshop
     url = reverse("inventory:reservation_move", args=[reservation.pk])
+    order_page = reverse("orders:detail", args=[order.pk]) + "#stock"
 
     # An administrator on the order page comes back to it.
     client.force_login(make_role_user("Administrator", site=site))
-    response = client.post(url, {"location": store.pk, "next": "order"}, follow=True)
+    response = client.post(url, {"location": store.pk, "next": order_page}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("orders:detail", args=[order.pk]) + "#stock"
     assert f"SEAL-48 for {order.number} is now held at MAIN." in response.content.decode()
     reservation.refresh_from_db()
@@ -206,10 +208,11 @@ def test_reservations_are_moved_from_the_order_page_and_the_issue_screen(
     # The storekeeper reads the order page too (never acts on the work itself), with the same form.
     html = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     assert f'action="{url}"' in html
+    assert f'name="next" value="{order_page}"' in html
     assert reverse("orders:transition", args=[order.pk, "begin"]) not in html
-    response = client.post(url, {"location": store.pk, "next": "order"}, follow=True)
+    response = client.post(url, {"location": store.pk, "next": order_page}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("orders:detail", args=[order.pk]) + "#stock"
-    response = client.post(url, {"location": workshop.pk, "next": "order"}, follow=True)
+    response = client.post(url, {"location": workshop.pk, "next": order_page}, follow=True)
     reservation.refresh_from_db()
     assert reservation.location == workshop
 

@@ -7,9 +7,10 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from assets.errors import ActionForbidden, ActionNotAllowed
+from core.errors import ActionForbidden, ActionNotAllowed
+from core.roles import ADMINISTRATOR, TECHNICIAN
 from inventory import services
-from inventory.factories import stock
+from inventory.factories import PartFactory, VendorFactory, stock
 from inventory.models import (
     MovementKind,
     PurchaseOrderState,
@@ -17,8 +18,7 @@ from inventory.models import (
     PurchaseRequestState,
     StockBalance,
 )
-from mms.roles import ADMINISTRATOR, TECHNICIAN
-from mms.testing import PartFactory, VendorFactory, make_role_user
+from people.factories import make_role_user
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,10 @@ from decimal import Decimal
 
 import pytest
 
-from assets.errors import ActionNotAllowed
+from assets.factories import AreaFactory, ResourceFactory
+from core.errors import ActionNotAllowed
 from inventory import services
-from inventory.factories import stock, store_in
+from inventory.factories import PartFactory, stock, store_in
 from inventory.models import (
     CostEntry,
     CostKind,
@@ -22,7 +23,6 @@ from inventory.models import (
     StockMovement,
 )
 from inventory.tests.test_stock import assert_ledger_matches_balances
-from mms.testing import AreaFactory, PartFactory, ResourceFactory
 from orders import records
 from orders import services as order_services
 from orders.factories import planned_order

@@ -9,11 +9,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 
-from assets.errors import ActionForbidden, ActionNotAllowed
+from assets.factories import SiteFactory
+from core.errors import ActionForbidden, ActionNotAllowed
 from inventory import services
-from inventory.factories import bin_in, stock, store_in
+from inventory.factories import PartFactory, bin_in, stock, store_in
 from inventory.models import MovementKind, Part, StockBalance, StockMovement
-from mms.testing import PartFactory, SiteFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,8 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.roles import ADMINISTRATOR, PLANNER, REQUESTER, TECHNICIAN
 from inventory import services
-from inventory.factories import ContractFactory, purchase_order_row, stock, store_in
+from inventory.factories import ContractFactory, PartFactory, purchase_order_row, stock, store_in
 from inventory.models import (
     MovementKind,
     PurchaseOrder,
@@ -21,8 +23,7 @@ from inventory.models import (
     StockBalance,
     StockMovement,
 )
-from mms.roles import ADMINISTRATOR, PLANNER, REQUESTER, TECHNICIAN
-from mms.testing import AreaFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
+from people.factories import make_role_user
 
 pytestmark = pytest.mark.django_db
 

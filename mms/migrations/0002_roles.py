@@ -1,10 +1,10 @@
-"""Create the role groups with their model permissions (see mms/roles.py)."""
+"""Create the role groups with their model permissions (see core/roles.py)."""
 
 from __future__ import annotations
 
 from django.db import migrations
 
-from mms.roles import sync_roles
+from core.roles import sync_roles
 
 
 class Migration(migrations.Migration):

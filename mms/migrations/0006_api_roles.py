@@ -1,10 +1,10 @@
-"""Give the roles their permissions on the API models: tokens, webhook subscriptions (see mms/roles.py)."""
+"""Give the roles their permissions on the API models: tokens, webhook subscriptions (see core/roles.py)."""
 
 from __future__ import annotations
 
 from django.db import migrations
 
-from mms.roles import sync_roles
+from core.roles import sync_roles
 
 
 class Migration(migrations.Migration):

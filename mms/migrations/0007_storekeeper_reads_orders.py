@@ -1,10 +1,10 @@
-"""Storekeepers read the work orders they reserve and issue parts for (see mms/roles.py)."""
+"""Storekeepers read the work orders they reserve and issue parts for (see core/roles.py)."""
 
 from __future__ import annotations
 
 from django.db import migrations
 
-from mms.roles import sync_roles
+from core.roles import sync_roles
 
 
 class Migration(migrations.Migration):

@@ -26,14 +26,27 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalChanges
 
 from assets.admin import READINGS_SHOWN
+from assets.factories import (
+    AreaFactory,
+    ContainerFactory,
+    CounterFactory,
+    MaterialFactory,
+    ReadingFactory,
+    ResourceFactory,
+    SiteFactory,
+)
 from assets.models import Area, AreaKind, Attachment, Counter, Reading, Resource
+from core.models import DocumentSequence, Notification
+from core.roles import ADMINISTRATOR, ROLE_PERMISSIONS, TECHNICIAN
+from core.testing import UserFactory
 from inventory.factories import (
     BudgetFactory,
     ContractFactory,
+    PartFactory,
     StockLocationFactory,
+    VendorFactory,
     balance_row,
     cost_entry_row,
-    document_sequence_row,
     movement_row,
     purchase_order_row,
     purchase_request_row,
@@ -41,23 +54,6 @@ from inventory.factories import (
 )
 from inventory.models import PurchaseOrderLine
 from mms.models import Heartbeat
-from mms.roles import ADMINISTRATOR, ROLE_PERMISSIONS, TECHNICIAN
-from mms.testing import (
-    AreaFactory,
-    CertificationFactory,
-    ContainerFactory,
-    CounterFactory,
-    EmployeeCertificationFactory,
-    EmployeeFactory,
-    MaterialFactory,
-    PartFactory,
-    ReadingFactory,
-    ResourceFactory,
-    SiteFactory,
-    UserFactory,
-    VendorFactory,
-    make_role_user,
-)
 from orders.models import (
     ActionLog,
     Assignment,
@@ -65,7 +61,6 @@ from orders.models import (
     Comment,
     DataValue,
     LabourEntry,
-    OrderNumberSequence,
     PlannedPart,
     SchedulerRun,
     UsedPart,
@@ -75,7 +70,8 @@ from orders.models import (
     WorkOrder,
 )
 from orders.services import allocate_order_numbers
-from people.models import Employee, Notification, RoleStamp
+from people.factories import CertificationFactory, EmployeeCertificationFactory, EmployeeFactory, make_role_user
+from people.models import Employee, RoleStamp
 from plans.factories import (
     ActivityActionFactory,
     ActivityFactory,
@@ -118,16 +114,15 @@ NOT_ADDABLE = {
     "mms.heartbeat": "written only by the Celery heartbeat task",
     "plans.planversion": "made by plan_create and the admin action that copies a version into a new draft",
     "auth.group": "roles are kept by migrations; Administrators only view them",
-    "people.notification": "raised by the system for a person",
+    "core.notification": "raised by the system for a person",
+    "core.documentsequence": "advanced when order and purchase numbers are handed out",
     "orders.workorder": "made by the scheduler and the request screens, through the services",
     "orders.actionlog": "written by the scheduler when a schedule transition fires an action",
     "orders.schedulerrun": "written by the scheduler jobs",
-    "orders.ordernumbersequence": "advanced when order numbers are handed out",
     "orders.webhookdelivery": "written when an event is sent to a subscription",
     "inventory.stockbalance": "kept by the stock services with every movement",
     "inventory.stockmovement": "the ledger is written only by the stock services",
     "inventory.reservation": "made when an order is released, through the services",
-    "inventory.documentsequence": "advanced when purchase numbers are handed out",
     "inventory.purchaserequest": "raised by the reorder check and the purchasing screens",
     "inventory.purchaseorder": "made on the purchasing screens, through the services",
 }
@@ -198,7 +193,7 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "inventory.stockbalance": balance_row,
     "inventory.stockmovement": movement_row,
     "inventory.reservation": reservation_row,
-    "inventory.documentsequence": document_sequence_row,
+    "core.documentsequence": lambda: DocumentSequence.objects.create(prefix=f"T{next(_numbers)}-"),
     "inventory.purchaserequest": purchase_request_row,
     "inventory.purchaseorder": purchase_order_row,
     "inventory.contract": lambda: ContractFactory(),
@@ -212,11 +207,10 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "plans.planversion": PlanVersionFactory,
     "plans.activity": activity_row,
     "plans.planinstance": lambda: apply_plan(effective_plan(), ResourceFactory())[0],
-    "people.notification": lambda: Notification.objects.create(recipient=UserFactory(), title="Order late"),
+    "core.notification": lambda: Notification.objects.create(recipient=UserFactory(), title="Order late"),
     "orders.workorder": work_order_row,
     "orders.actionlog": lambda: ActionLog.objects.get(order=work_order_row()),
     "orders.schedulerrun": lambda: SchedulerRun.objects.create(name=f"job-{next(_numbers)}"),
-    "orders.ordernumbersequence": lambda: OrderNumberSequence.objects.create(prefix=f"T{next(_numbers)}-"),
     "orders.webhooksubscription": lambda: WebhookSubscription.objects.create(
         owner=UserFactory(),
         url=f"https://erp.example.com/hook/{next(_numbers)}",

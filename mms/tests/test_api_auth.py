@@ -19,12 +19,15 @@ from django.urls import reverse
 from rest_framework.settings import api_settings
 from rest_framework.test import APIClient
 
+from assets.factories import CounterFactory, ResourceFactory, SiteFactory
+from core.api.testing import token_client
+from core.api.throttling import WindowRateThrottle
+from core.scoping import user_groups, visible_site_ids
+from core.testing import UserFactory
 from mms.api.authentication import BearerTokenAuthentication
-from mms.api.testing import token_client
-from mms.api.throttling import WindowRateThrottle
-from mms.testing import CounterFactory, ResourceFactory, SiteFactory, UserFactory, make_role_user
+from people.factories import make_role_user
 from people.models import RoleStamp
-from people.scoping import prime_roles, user_groups, visible_site_ids
+from people.scoping import prime_roles
 
 pytestmark = pytest.mark.django_db
 

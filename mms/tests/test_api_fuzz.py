@@ -20,9 +20,11 @@ from pathlib import Path
 import pytest
 from django.core.servers.basehttp import WSGIRequestHandler
 
-from mms.api.testing import token_client
-from mms.testing import AreaFactory, CounterFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
+from assets.factories import AreaFactory, CounterFactory, ResourceFactory, SiteFactory
+from core.api.testing import token_client
+from inventory.factories import PartFactory
 from orders.factories import in_progress_order, planned_order
+from people.factories import make_role_user
 from plans.factories import ActivityFactory, ChecklistItemFactory, DataParameterFactory
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")

@@ -1,7 +1,7 @@
 """Each API endpoint for each role, allowed and forbidden.
 
 - every list (all routes of ``mms/api_urls.py``, the order records included) for every role: 200 where the
-  role's grants in ``mms/roles.py`` give it ``view`` on the model, 403 otherwise, in a bounded number of
+  role's grants in ``core/roles.py`` give it ``view`` on the model, 403 otherwise, in a bounded number of
   queries;
 - other sites' ids answer 404 on the site-scoped details;
 - the plan workflow (create, change sets, submit, approve, reject, make effective, new version, apply,
@@ -21,10 +21,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from mms.api.testing import token_client
-from mms.api_urls import router
-from mms.roles import ROLE_PERMISSIONS, ROLES
-from mms.testing import (
+from assets.factories import (
     AreaFactory,
     ContainerFactory,
     CounterFactory,
@@ -32,10 +29,13 @@ from mms.testing import (
     ReadingFactory,
     ResourceFactory,
     SiteFactory,
-    make_role_user,
 )
+from core.api.testing import token_client
+from core.roles import ROLE_PERMISSIONS, ROLES
+from mms.api_urls import router
 from orders import services
 from orders.factories import in_progress_order, planned_order, released_order
+from people.factories import make_role_user
 from plans import services as plan_services
 from plans.factories import ActivityFactory, PlanInstanceFactory, effective_plan
 
@@ -45,7 +45,7 @@ DRAFTS = itertools.count(1)
 
 
 def granted(role: str, app_label: str, model: str, action: str) -> bool:
-    """Whether ``mms/roles.py`` gives ``role`` the permission ``<app>.<action>_<model>``."""
+    """Whether ``core/roles.py`` gives ``role`` the permission ``<app>.<action>_<model>``."""
     return any(
         app == app_label and name in ("*", model) and action in actions for app, name, actions in ROLE_PERMISSIONS[role]
     )

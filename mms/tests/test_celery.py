@@ -55,7 +55,7 @@ def test_sync_roles_on_the_live_registry_leaves_it_intact():
     from django.apps import apps
     from django.contrib.auth.models import Group
 
-    from mms.roles import ROLES, sync_roles
+    from core.roles import ROLES, sync_roles
 
     before = {config.label: config.models_module for config in apps.get_app_configs()}
     Group.objects.filter(name__in=ROLES).delete()

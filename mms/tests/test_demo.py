@@ -15,8 +15,8 @@ from django.core.management import call_command
 from django.db import transaction
 
 from assets.models import Area, Container, Counter, CounterKind, EntityStatus, Material, Reading, Resource
+from core import roles
 from inventory.models import Part, Vendor
-from mms import roles
 from mms.demo import (
     AUTOCLAVE_VALIDATION,
     CHLORINATOR_CHECK,
@@ -383,6 +383,7 @@ def test_load_demo_gives_the_storekeeper_a_store_to_run():
     placed and waiting to be received, a budget, and contracts; the ledger adds up to the balances."""
     from django.db.models import Sum
 
+    from core.scoping import visible_site_ids
     from inventory.demo import DEMO_STOCK, DEMO_STORE_CODE
     from inventory.models import (
         Budget,
@@ -395,7 +396,6 @@ def test_load_demo_gives_the_storekeeper_a_store_to_run():
         StockMovement,
     )
     from inventory.services import warranty_status
-    from people.scoping import visible_site_ids
 
     store = StockLocation.objects.get(code=DEMO_STORE_CODE)
     storekeeper = User.objects.get(username="storekeeper")

@@ -12,8 +12,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from assets.factories import AreaFactory, CounterFactory, ReadingFactory, ResourceFactory, SiteFactory
 from assets.models import EntityStatus
-from mms.roles import (
+from core.roles import (
     ADMINISTRATOR,
     INTEGRATOR,
     PLANNER,
@@ -23,21 +24,10 @@ from mms.roles import (
     SUPERVISOR,
     TECHNICIAN,
 )
+from core.testing import TEST_PASSWORD, UserFactory
+from inventory.factories import PartFactory, VendorFactory
 from mms.services import heartbeat_record
-from mms.testing import (
-    TEST_PASSWORD,
-    AreaFactory,
-    CounterFactory,
-    EmployeeCertificationFactory,
-    EmployeeFactory,
-    PartFactory,
-    ReadingFactory,
-    ResourceFactory,
-    SiteFactory,
-    UserFactory,
-    VendorFactory,
-    make_role_user,
-)
+from people.factories import EmployeeCertificationFactory, EmployeeFactory, make_role_user
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
-import mms.indexes
+import core.indexes
 
 
 class Migration(migrations.Migration):
@@ -34,10 +34,10 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="historicalworkorder",
-            index=mms.indexes.RangeIndex(fields=["history_date"], name="workorder_hist_date"),
+            index=core.indexes.RangeIndex(fields=["history_date"], name="workorder_hist_date"),
         ),
         migrations.AddIndex(
             model_name="historicalworkorder",
-            index=mms.indexes.RangeIndex(fields=["history_user"], name="workorder_hist_user"),
+            index=core.indexes.RangeIndex(fields=["history_user"], name="workorder_hist_user"),
         ),
     ]

@@ -13,12 +13,13 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core import mail
 
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
 from assets.models import EntityStatus
-from mms.testing import AreaFactory, ResourceFactory, SiteFactory, make_role_user
+from core.models import Notification
 from orders import actions, scheduler, services
 from orders.models import ActionLog, ActionLogStatus, WorkOrder
 from orders.tests.test_scheduler import apply, at, effective
-from people.models import Notification
+from people.factories import make_role_user
 from plans.factories import ActivityActionFactory, ActivityFactory
 from plans.models import ActionKind, ScheduleTransition, TimeUnit
 

@@ -9,11 +9,13 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from mms.api.testing import token_client
-from mms.testing import AreaFactory, CounterFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
+from assets.factories import AreaFactory, CounterFactory, ResourceFactory, SiteFactory
+from core.api.testing import token_client
+from inventory.factories import PartFactory
 from orders import services
 from orders.factories import in_progress_order, planned_order, released_order
 from orders.models import ExecutionState, WorkOrder
+from people.factories import make_role_user
 from plans.factories import ActivityFactory, ChecklistItemFactory, DataParameterFactory
 
 pytestmark = pytest.mark.django_db
@@ -197,7 +199,7 @@ def test_complete_accept_with_signature_and_rework(resource, sup, tech):
 
 
 def test_accept_with_signature(resource, sup, tech):
-    from mms.testing import TEST_PASSWORD
+    from core.testing import TEST_PASSWORD
 
     order = in_progress_order(resource, sup, tech, activity=ActivityFactory(requires_signature=True))
     services.order_complete(order=order, user=tech)

@@ -12,12 +12,13 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.renderers import JSONRenderer
 
-from mms.api import sqlreuse
-from mms.api.testing import token_client
-from mms.testing import AreaFactory, ResourceFactory, SiteFactory, make_role_user
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.api import sqlreuse
+from core.api.testing import token_client
 from orders.api import WorkOrderSerializer
 from orders.factories import planned_order
 from orders.models import WorkOrder
+from people.factories import make_role_user
 from people.models import Employee
 
 pytestmark = pytest.mark.django_db

@@ -10,10 +10,11 @@ from django.db import IntegrityError, OperationalError, connection, connections,
 from django.urls import reverse
 from django.utils import timezone
 
+from assets.factories import AreaFactory, CounterFactory, ResourceFactory, SiteFactory
 from assets.models import Counter, CounterKind, Reading
-from mms.api.testing import token_client
-from mms.testing import AreaFactory, CounterFactory, ResourceFactory, SiteFactory, make_role_user
+from core.api.testing import token_client
 from orders.models import WorkOrder
+from people.factories import make_role_user
 from plans.factories import OPERATING_HOURS, apply_plan, effective_plan
 
 pytestmark = pytest.mark.django_db

@@ -14,11 +14,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from mms.api.testing import token_client
-from mms.testing import AreaFactory, ResourceFactory, SiteFactory, make_role_user
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.api.testing import token_client
 from orders import scheduler, webhooks
 from orders.factories import planned_order
 from orders.models import ActionLogStatus, WebhookDelivery, WebhookEvent, WebhookSubscription, WorkOrder
+from people.factories import make_role_user
 
 pytestmark = pytest.mark.django_db
 SECRET = "s3cret-shared-with-the-erp"

@@ -16,12 +16,13 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from PIL import Image
 
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
 from assets.models import Area, Attachment, Resource
-from mms.roles import REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
-from mms.testing import AreaFactory, ResourceFactory, SiteFactory, make_role_user
+from core.models import Notification
+from core.roles import REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
 from orders import services
 from orders.models import ExecutionState, OrderKind, WorkOrder
-from people.models import Notification
+from people.factories import make_role_user
 from plans.models import Priority
 
 pytestmark = pytest.mark.django_db

@@ -10,12 +10,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from assets.errors import ActionForbidden, ActionNotAllowed
-from mms.testing import AreaFactory, EmployeeFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.errors import ActionForbidden, ActionNotAllowed
+from inventory.factories import PartFactory
 from orders import records, services
 from orders.factories import in_progress_order, planned_order, released_order
 from orders.filters import WorkOrderFilterSet
 from orders.models import Assignment, LabourEntry, WorkOrder
+from people.factories import EmployeeFactory, make_role_user
 from people.models import Employee
 from plans.factories import ActivityFactory, ChecklistItemFactory, DataParameterFactory
 from plans.models import ChecklistItemKind

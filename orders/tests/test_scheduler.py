@@ -10,10 +10,12 @@ import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 
+from assets import services as asset_services
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
 from assets.models import Counter, CounterKind
-from mms.testing import AreaFactory, ResourceFactory, SiteFactory, make_role_user
 from orders import scheduler, services
 from orders.models import OPEN_STATES, ActionLog, ExecutionState, ScheduleState, WorkOrder
+from people.factories import make_role_user
 from plans.factories import ActivityActionFactory, ActivityFactory, BillOfPartsLineFactory
 from plans.models import (
     ActionKind,
@@ -154,16 +156,16 @@ def usage_activity(**fields):
 def test_usage_orders_appear_when_the_counter_reaches_early_due(pump, site):
     counter = Counter.objects.create(resource=pump, name="Operating hours", unit="h", kind=CounterKind.CUMULATIVE)
     technician = make_role_user("Technician", site=site, username="tech")
-    services.reading_record(counter=counter, value=Decimal(1000), user=technician, taken_at=at(2026, 1, 1))
+    asset_services.reading_record(counter=counter, value=Decimal(1000), user=technician, taken_at=at(2026, 1, 1))
     apply(usage_activity(), pump, start=datetime.date(2026, 1, 5))
     assert scheduler.generate(now=at(2026, 1, 6)) == []
-    services.reading_record(counter=counter, value=Decimal(1200), user=technician, taken_at=at(2026, 1, 20))
+    asset_services.reading_record(counter=counter, value=Decimal(1200), user=technician, taken_at=at(2026, 1, 20))
     assert not WorkOrder.objects.exists()
-    services.reading_record(counter=counter, value=Decimal(1230), user=technician, taken_at=at(2026, 2, 1))
+    asset_services.reading_record(counter=counter, value=Decimal(1230), user=technician, taken_at=at(2026, 2, 1))
     order = WorkOrder.objects.get()
     assert (order.early_due_value, order.due_value, order.late_due_value) == (1225, 1250, 1275)
     assert order.schedule_state == ScheduleState.EARLY_DUE  # moved at once by the reading
-    services.reading_record(counter=counter, value=Decimal(1280), user=technician, taken_at=at(2026, 2, 10))
+    asset_services.reading_record(counter=counter, value=Decimal(1280), user=technician, taken_at=at(2026, 2, 10))
     order.refresh_from_db()
     assert order.schedule_state == ScheduleState.LATE_DUE
     assert WorkOrder.objects.count() == 1
@@ -172,11 +174,11 @@ def test_usage_orders_appear_when_the_counter_reaches_early_due(pump, site):
 def test_a_backwards_reading_is_refused_with_a_message(pump, site):
     counter = Counter.objects.create(resource=pump, name="Operating hours", unit="h", kind=CounterKind.CUMULATIVE)
     technician = make_role_user("Technician", site=site, username="tech")
-    services.reading_record(counter=counter, value=Decimal(500), user=technician, taken_at=at(2026, 1, 1))
-    from assets.errors import ActionNotAllowed
+    asset_services.reading_record(counter=counter, value=Decimal(500), user=technician, taken_at=at(2026, 1, 1))
+    from core.errors import ActionNotAllowed
 
     with pytest.raises(ActionNotAllowed, match="never goes backwards"):
-        services.reading_record(counter=counter, value=Decimal(400), user=technician, taken_at=at(2026, 1, 2))
+        asset_services.reading_record(counter=counter, value=Decimal(400), user=technician, taken_at=at(2026, 1, 2))
     counter.refresh_from_db()
     assert counter.last_value == 500
 
@@ -184,7 +186,7 @@ def test_a_backwards_reading_is_refused_with_a_message(pump, site):
 def test_time_and_usage_take_whichever_comes_first(pump, site):
     counter = Counter.objects.create(resource=pump, name="Odometer", unit="km", kind=CounterKind.CUMULATIVE)
     technician = make_role_user("Technician", site=site, username="tech")
-    services.reading_record(counter=counter, value=Decimal(20000), user=technician, taken_at=at(2026, 1, 1))
+    asset_services.reading_record(counter=counter, value=Decimal(20000), user=technician, taken_at=at(2026, 1, 1))
     activity = usage_activity(
         trigger=TriggerKind.TIME_AND_USAGE,
         time_interval=6,
@@ -198,7 +200,7 @@ def test_time_and_usage_take_whichever_comes_first(pump, site):
     [order] = scheduler.generate(now=at(2026, 1, 2))
     assert order.due_at == at(2026, 7, 1)
     assert order.due_value == Decimal(30000)
-    services.reading_record(
+    asset_services.reading_record(
         counter=counter, value=Decimal(30100), user=technician, taken_at=at(2026, 3, 1), now=at(2026, 3, 1)
     )
     order.refresh_from_db()

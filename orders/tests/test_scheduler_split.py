@@ -8,9 +8,9 @@ from collections import Counter as Tally
 import pytest
 from django.db import connection, transaction
 
-from mms.concurrency import run_together
-from mms.roles import sync_roles
-from mms.testing import AreaFactory, ResourceFactory, SiteFactory
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.concurrency import run_together
+from core.roles import sync_roles
 from orders import scheduler
 from orders.models import ActionLog, ExecutionState, SchedulerRun, ScheduleState, WorkOrder
 from orders.tests.test_scheduler import apply, at, effective

@@ -10,18 +10,12 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 from django_fsm import can_proceed
 
-from assets.errors import ActionForbidden, ActionNotAllowed
-from mms.testing import (
-    TEST_PASSWORD,
-    AreaFactory,
-    CertificationFactory,
-    EmployeeCertificationFactory,
-    ResourceFactory,
-    SiteFactory,
-    make_role_user,
-)
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.errors import ActionForbidden, ActionNotAllowed
+from core.testing import TEST_PASSWORD
 from orders import services
 from orders.models import ChecklistAnswer, DataValue, ExecutionState, OrderKind, ScheduleState, WorkOrder
+from people.factories import CertificationFactory, EmployeeCertificationFactory, make_role_user
 from plans.factories import ActivityFactory, ChecklistItemFactory, DataParameterFactory, PersonnelRequirementFactory
 from plans.models import PlanInstance
 
@@ -307,7 +301,7 @@ def test_corrective_requests(resource, people):
     outsider = make_role_user("Requester", site=SiteFactory(), username="outsider")
     with pytest.raises(ActionForbidden):
         services.order_request_corrective(entity=resource, user=outsider, title="Not mine")
-    from mms.testing import UserFactory
+    from core.testing import UserFactory
 
     with pytest.raises(ActionForbidden, match="role"):
         services.order_request_corrective(entity=resource, user=UserFactory(), title="No role")

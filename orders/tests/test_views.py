@@ -20,19 +20,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from assets.factories import AreaFactory, CounterFactory, ResourceFactory, SiteFactory
 from assets.models import Area, Reading, Resource
-from mms.roles import PLANNER, REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
-from mms.testing import (
-    AreaFactory,
-    CertificationFactory,
-    CounterFactory,
-    EmployeeCertificationFactory,
-    PartFactory,
-    ResourceFactory,
-    SiteFactory,
-    force_update,
-    make_role_user,
-)
+from core.roles import PLANNER, REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
+from core.testing import force_update
+from inventory.factories import PartFactory
 from orders import services
 from orders.factories import in_progress_order, planned_order, released_order
 from orders.models import (
@@ -45,6 +37,7 @@ from orders.models import (
     UsedPart,
     WorkOrder,
 )
+from people.factories import CertificationFactory, EmployeeCertificationFactory, make_role_user
 from plans.factories import (
     ActivityFactory,
     BillOfPartsLineFactory,

@@ -8,10 +8,10 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import connection
 
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.concurrency import run_together
+from core.roles import sync_roles
 from mms.celery import app
-from mms.concurrency import run_together
-from mms.roles import sync_roles
-from mms.testing import AreaFactory, ResourceFactory, SiteFactory
 from orders import scheduler
 from orders.models import ActionLog, ActionLogStatus, WorkOrder
 from orders.tests.test_scheduler import apply, at, effective

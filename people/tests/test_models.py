@@ -9,14 +9,9 @@ import pytest
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils import timezone
 
-from mms.testing import (
-    CertificationFactory,
-    EmployeeCertificationFactory,
-    EmployeeFactory,
-    SiteFactory,
-    assert_clean_refuses,
-    assert_database_refuses,
-)
+from assets.factories import SiteFactory
+from core.testing import assert_clean_refuses, assert_database_refuses
+from people.factories import CertificationFactory, EmployeeCertificationFactory, EmployeeFactory
 from people.models import Employee, EmployeeCertification
 
 pytestmark = pytest.mark.django_db

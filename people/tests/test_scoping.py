@@ -7,9 +7,11 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from mms.roles import ADMINISTRATOR, INTEGRATOR, PLANNER, TECHNICIAN
-from mms.testing import SiteFactory, UserFactory, make_role_user
-from people.scoping import visible_site_ids
+from assets.factories import SiteFactory
+from core.roles import ADMINISTRATOR, INTEGRATOR, PLANNER, TECHNICIAN
+from core.scoping import visible_site_ids
+from core.testing import UserFactory
+from people.factories import make_role_user
 
 pytestmark = pytest.mark.django_db
 

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from mms.roles import ADMINISTRATOR, TECHNICIAN
-from mms.testing import make_role_user
+from core.models import Notification
+from core.roles import ADMINISTRATOR, TECHNICIAN
 from people.context_processors import unread_notifications
-from people.models import Notification
+from people.factories import make_role_user
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from mms.roles import ADMINISTRATOR, PLANNER, REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
-from mms.testing import make_role_user
+from core.roles import ADMINISTRATOR, PLANNER, REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
+from people.factories import make_role_user
 from plans.factories import ActivityFactory, PlanVersionFactory, effective_plan
 from plans.models import MaintenancePlan, PlanVersion
 

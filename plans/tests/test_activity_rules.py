@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from django.core.exceptions import ValidationError
 
-from mms.testing import PartFactory, assert_clean_refuses, assert_database_refuses
+from core.testing import assert_clean_refuses, assert_database_refuses
+from inventory.factories import PartFactory
 from plans.factories import (
     ActivityActionFactory,
     ActivityFactory,

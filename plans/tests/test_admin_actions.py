@@ -17,9 +17,11 @@ from django.http import HttpResponse
 from django.test import Client
 from django.urls import reverse
 
+from assets.factories import AreaFactory, CounterFactory, ResourceFactory
 from assets.models import CounterKind
-from mms.roles import ADMINISTRATOR, PLANNER, SUPERVISOR
-from mms.testing import AreaFactory, CounterFactory, PartFactory, ResourceFactory, make_role_user
+from core.roles import ADMINISTRATOR, PLANNER, SUPERVISOR
+from inventory.factories import PartFactory
+from people.factories import make_role_user
 from plans import services
 from plans.admin import LockedContentForm
 from plans.factories import (

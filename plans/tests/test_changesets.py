@@ -6,9 +6,9 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import override_settings
 
-from assets.errors import ActionForbidden, ActionNotAllowed
-from mms.roles import ADMINISTRATOR, PLANNER, REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
-from mms.testing import make_role_user
+from core.errors import ActionForbidden, ActionNotAllowed
+from core.roles import ADMINISTRATOR, PLANNER, REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
+from people.factories import make_role_user
 from plans.factories import ActivityFactory, ChangeSetFactory, PlanVersionFactory
 from plans.models import ChangeSet, ChangeSetState, PlanVersion, PlanVersionState, VersionLocked
 from plans.services import changeset_approve, changeset_create, changeset_reject, changeset_submit

@@ -11,10 +11,11 @@ from django.apps import apps
 from django.contrib.auth.models import Group, User
 from django.db import connection
 
-from assets.errors import ActionNotAllowed
-from mms.concurrency import run_together
-from mms.roles import ADMINISTRATOR, PLANNER, ROLES, SUPERVISOR, sync_roles
-from mms.testing import ResourceFactory, make_role_user
+from assets.factories import ResourceFactory
+from core.concurrency import run_together
+from core.errors import ActionNotAllowed
+from core.roles import ADMINISTRATOR, PLANNER, ROLES, SUPERVISOR, sync_roles
+from people.factories import make_role_user
 from plans.factories import ActivityFactory, apply_plan, approve_version, effective_plan
 from plans.models import ChangeSet, ChangeSetState, MaintenancePlan, PlanInstance, PlanVersion, PlanVersionState
 from plans.services import changeset_approve, changeset_submit, version_create_draft, version_make_effective

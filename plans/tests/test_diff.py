@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import User
 
-from mms.testing import PartFactory
+from inventory.factories import PartFactory
 from plans.factories import (
     ActivityActionFactory,
     ActivityFactory,

@@ -9,19 +9,19 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 
-from assets.errors import ActionForbidden, ActionNotAllowed
-from assets.models import CounterKind
-from mms.roles import PLANNER, STOREKEEPER, SUPERVISOR, TECHNICIAN
-from mms.testing import (
+from assets.factories import (
     AreaFactory,
     ContainerFactory,
     CounterFactory,
     MaterialFactory,
     ResourceFactory,
     SiteFactory,
-    assert_database_refuses,
-    make_role_user,
 )
+from assets.models import CounterKind
+from core.errors import ActionForbidden, ActionNotAllowed
+from core.roles import PLANNER, STOREKEEPER, SUPERVISOR, TECHNICIAN
+from core.testing import assert_database_refuses
+from people.factories import make_role_user
 from plans.factories import (
     OPERATING_HOURS,
     ActivityActionFactory,

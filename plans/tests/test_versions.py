@@ -13,9 +13,10 @@ from django.forms.models import model_to_dict
 from django.test import override_settings
 from django.utils import timezone
 
-from assets.errors import ActionForbidden, ActionNotAllowed
-from mms.roles import SUPERVISOR, TECHNICIAN
-from mms.testing import CounterFactory, ResourceFactory, make_role_user
+from assets.factories import CounterFactory, ResourceFactory
+from core.errors import ActionForbidden, ActionNotAllowed
+from core.roles import SUPERVISOR, TECHNICIAN
+from people.factories import make_role_user
 from plans.factories import (
     OPERATING_HOURS,
     ActivityActionFactory,

@@ -13,9 +13,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
 from assets.models import Area, Resource
-from mms.roles import PLANNER, SUPERVISOR, TECHNICIAN
-from mms.testing import AreaFactory, CertificationFactory, PartFactory, ResourceFactory, SiteFactory, make_role_user
+from core.roles import PLANNER, SUPERVISOR, TECHNICIAN
+from inventory.factories import PartFactory
+from people.factories import CertificationFactory, make_role_user
 from plans import services
 from plans.factories import (
     ActivityFactory,

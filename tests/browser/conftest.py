@@ -58,7 +58,7 @@ def role_groups(transactional_db):
     from django.apps import apps
     from django.contrib.auth.models import Group
 
-    from mms.roles import ROLES, sync_roles
+    from core.roles import ROLES, sync_roles
 
     if Group.objects.filter(name__in=ROLES).count() < len(ROLES):
         sync_roles(apps)
@@ -69,19 +69,11 @@ def site(role_groups):
     """A site with something in every list of the landing page."""
     from django.utils import timezone
 
+    from assets.factories import AreaFactory, CounterFactory, ReadingFactory, ResourceFactory, SiteFactory
     from assets.models import EntityStatus
+    from inventory.factories import PartFactory, VendorFactory
     from mms.services import heartbeat_record
-    from mms.testing import (
-        AreaFactory,
-        CounterFactory,
-        EmployeeCertificationFactory,
-        EmployeeFactory,
-        PartFactory,
-        ReadingFactory,
-        ResourceFactory,
-        SiteFactory,
-        VendorFactory,
-    )
+    from people.factories import EmployeeCertificationFactory, EmployeeFactory
 
     site = SiteFactory(name="Kisumu water works")
     plant = AreaFactory(parent=site, name="Treatment plant")

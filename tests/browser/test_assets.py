@@ -10,16 +10,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from mms.roles import SUPERVISOR, TECHNICIAN
-from mms.testing import (
-    TEST_PASSWORD,
-    AreaFactory,
-    CounterFactory,
-    ReadingFactory,
-    ResourceFactory,
-    SiteFactory,
-    make_role_user,
-)
+from assets.factories import AreaFactory, CounterFactory, ReadingFactory, ResourceFactory, SiteFactory
+from core.roles import SUPERVISOR, TECHNICIAN
+from core.testing import TEST_PASSWORD
+from people.factories import make_role_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

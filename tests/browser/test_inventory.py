@@ -7,16 +7,11 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import Page, expect
 
-from mms.roles import STOREKEEPER, SUPERVISOR
-from mms.testing import (
-    TEST_PASSWORD,
-    AreaFactory,
-    PartFactory,
-    ResourceFactory,
-    SiteFactory,
-    VendorFactory,
-    make_role_user,
-)
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from core.roles import STOREKEEPER, SUPERVISOR
+from core.testing import TEST_PASSWORD
+from inventory.factories import PartFactory, VendorFactory
+from people.factories import make_role_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

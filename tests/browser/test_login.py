@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from mms.roles import (
+from core.roles import (
     ADMINISTRATOR,
     INTEGRATOR,
     PLANNER,
@@ -20,7 +20,8 @@ from mms.roles import (
     SUPERVISOR,
     TECHNICIAN,
 )
-from mms.testing import TEST_PASSWORD, EmployeeCertificationFactory, make_role_user
+from core.testing import TEST_PASSWORD
+from people.factories import EmployeeCertificationFactory, make_role_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -11,17 +11,11 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from mms.roles import PLANNER, REQUESTER, SUPERVISOR, TECHNICIAN
-from mms.testing import (
-    TEST_PASSWORD,
-    AreaFactory,
-    CounterFactory,
-    PartFactory,
-    ResourceFactory,
-    SiteFactory,
-    force_update,
-    make_role_user,
-)
+from assets.factories import AreaFactory, CounterFactory, ResourceFactory, SiteFactory
+from core.roles import PLANNER, REQUESTER, SUPERVISOR, TECHNICIAN
+from core.testing import TEST_PASSWORD, force_update
+from inventory.factories import PartFactory
+from people.factories import make_role_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

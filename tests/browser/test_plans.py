@@ -7,8 +7,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from mms.roles import PLANNER, SUPERVISOR
-from mms.testing import TEST_PASSWORD, AreaFactory, ResourceFactory, make_role_user
+from assets.factories import AreaFactory, ResourceFactory
+from core.roles import PLANNER, SUPERVISOR
+from core.testing import TEST_PASSWORD
+from people.factories import make_role_user
 from plans.models import PlanInstance
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +22,7 @@ DESKTOP = {"width": 1280, "height": 900}
 @pytest.fixture
 def works(role_groups):
     """A site with two buildings of pumps, a planner and a supervisor who are members of it."""
-    from mms.testing import SiteFactory
+    from assets.factories import SiteFactory
 
     site = SiteFactory(name="Kisumu water works")
     intake = AreaFactory(parent=site, code="INTAKE", name="Intake building")

@@ -15,11 +15,13 @@ from django.contrib.contenttypes.models import ContentType
 from PIL import Image
 from playwright.sync_api import Page, expect
 
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
 from assets.models import Attachment
-from mms.roles import REQUESTER, SUPERVISOR
-from mms.testing import TEST_PASSWORD, AreaFactory, ResourceFactory, SiteFactory, make_role_user
+from core.roles import REQUESTER, SUPERVISOR
+from core.testing import TEST_PASSWORD
 from orders import services
 from orders.models import ExecutionState, WorkOrder
+from people.factories import make_role_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -1,13 +1,21 @@
-"""History (django-simple-history) for models whose history the scheduler writes in bulk."""
+"""History (django-simple-history) bases: for models with protected FSM fields, and for history written in bulk."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from django.db import models
+from django_fsm import FSMModelMixin
 from simple_history.models import HistoricalRecords
 
-from mms.indexes import RangeIndex
+from core.indexes import RangeIndex
+
+
+class FSMHistoryBase(FSMModelMixin, models.Model):
+    """Base of history models that copy protected FSM fields (their refresh_from_db needs the mixin)."""
+
+    class Meta:
+        abstract = True
 
 
 class BulkWrittenHistory(HistoricalRecords):

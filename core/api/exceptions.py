@@ -23,7 +23,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
-from assets.errors import ActionForbidden, ActionNotAllowed
+from core.errors import ActionForbidden, ActionNotAllowed
 
 NUMERIC_VALUE_OUT_OF_RANGE = "22003"
 
@@ -59,7 +59,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.ValidationError(validation_detail(exc))
     elif isinstance(exc, OverflowError) or (isinstance(exc, DataError) and _out_of_range(exc)):
         # A number too large for a database integer that no field bounded (the filters, pages and id fields
-        # of mms.api bound theirs): the input is wrong, not the server.
+        # of core.api bound theirs): the input is wrong, not the server.
         set_rollback()
         exc = exceptions.ValidationError({api_settings.NON_FIELD_ERRORS_KEY: [_("A number is too large.")]})
     elif isinstance(exc, IntegrityError):

@@ -1,4 +1,4 @@
-"""What a role may do through the API: the model permissions of its group (``mms/roles.py``)."""
+"""What a role may do through the API: the model permissions of its group (``core/roles.py``)."""
 
 from __future__ import annotations
 

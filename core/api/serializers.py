@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
-from mms.api.filters import out_of_range
-from people.scoping import visible_site_ids
+from core.api.filters import out_of_range
+from core.scoping import visible_site_ids
 
 
 class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):

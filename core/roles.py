@@ -110,6 +110,8 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("auth", "group", VIEW),
         ("authtoken", "*", ALL),  # API tokens are made in the admin and bound to a user
         ("mms", "heartbeat", VIEW),
+        ("core", "notification", ("view", "delete")),
+        ("core", "documentsequence", VIEW),
         ("django_celery_beat", "*", ALL),
     ],
     INTEGRATOR: [

@@ -7,8 +7,8 @@ from typing import Any
 from django.db.models import QuerySet
 from rest_framework import mixins, viewsets
 
-from mms.api.filters import BoundedFilterBackend, StableOrderingFilter, UpdatedSinceFilter
-from people.scoping import visible_site_ids
+from core.api.filters import BoundedFilterBackend, StableOrderingFilter, UpdatedSinceFilter
+from core.scoping import visible_site_ids
 
 
 class ScopedViewSetMixin:

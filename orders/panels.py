@@ -1,0 +1,68 @@
+"""Work-order panels (``core.panels``): a resource's open and past orders on the resource page, and the
+order page's store panel (what the order holds in stock and what it cost)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import F
+from django.http import HttpRequest
+
+from core.pagination import paginate
+from core.panels import register_panel
+from core.roles import STOREKEEPER
+from core.scoping import has_role, is_administrator
+from inventory.models import Reservation, StockLocation
+from orders.models import WorkOrder
+from orders.services import order_cost
+
+SECTION_PAGE_SIZE = 10
+
+
+@register_panel("resource.main", name="orders", template="orders/_resource_orders.html", position=20)
+def resource_orders_panel(request: HttpRequest, resource: Any) -> dict[str, Any] | None:
+    """Open orders (soonest due first) and past ones (latest closed first), each paged; hidden from
+    roles that may not see work orders."""
+    if not request.user.has_perm("orders.view_workorder"):
+        return None
+    orders = WorkOrder.objects.visible_to(request.user).for_entity(resource)
+    return {
+        "open_orders": paginate(
+            request,
+            orders.open().order_by(F("due_at").asc(nulls_last=True), "-created_at", "-pk"),
+            "open_page",
+            SECTION_PAGE_SIZE,
+        ),
+        "past_orders": paginate(
+            request,
+            orders.closed().order_by(F("closed_at").desc(nulls_last=True), "-pk"),
+            "past_page",
+            SECTION_PAGE_SIZE,
+        ),
+    }
+
+
+@register_panel("order.main", name="stock", template="orders/_stock_panel.html", position=50)
+def order_stock_panel(request: HttpRequest, order: WorkOrder) -> dict[str, Any] | None:
+    """Reservations with their shortages, where they are held (storekeepers may move them), and the
+    order's cost: parts + labour + external. A few queries whatever the size of the order."""
+    user = request.user
+    reservations = list(
+        Reservation.objects.filter(reference=order.number)
+        .select_related("part", "location")
+        .order_by("state", "part__part_number")
+    )
+    may_move = user.is_authenticated and (is_administrator(user) or has_role(user, STOREKEEPER))
+    locations = (
+        list(StockLocation.objects.for_work_at(order.site_id))
+        if may_move and any(r.state == "open" for r in reservations)
+        else []
+    )
+    return {
+        "order": order,
+        "reservations": reservations,
+        "shortages": [r for r in reservations if r.state == "open" and r.shortage > 0],
+        "costs": order_cost(order),
+        "locations": locations,
+        "may_move": may_move,
+    }
