@@ -3,7 +3,19 @@
 from django.db import migrations
 
 
-class Migration(migrations.Migration):
-    dependencies = [("inventory", "0003_stock_purchasing_contracts_budgets"), ("core", "0001_initial")]
+def forget_content_type(apps, schema_editor):
+    """The model is gone: its content type and permissions go too (roles hold core's now)."""
+    apps.get_model("contenttypes", "ContentType").objects.filter(app_label="inventory", model="documentsequence").delete()
 
-    operations = [migrations.DeleteModel(name="DocumentSequence")]
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("inventory", "0003_stock_purchasing_contracts_budgets"),
+        ("core", "0001_initial"),
+    ]
+
+    operations = [
+        migrations.DeleteModel(name="DocumentSequence"),
+        migrations.RunPython(forget_content_type, migrations.RunPython.noop),
+    ]
