@@ -383,7 +383,6 @@ def test_load_demo_gives_the_storekeeper_a_store_to_run():
     placed and waiting to be received, a budget, and contracts; the ledger adds up to the balances."""
     from django.db.models import Sum
 
-    from inventory.demo import DEMO_STOCK, DEMO_STORE_CODE
     from inventory.models import (
         Budget,
         Contract,
@@ -395,6 +394,7 @@ def test_load_demo_gives_the_storekeeper_a_store_to_run():
         StockMovement,
     )
     from inventory.services import warranty_status
+    from mms.demo.inventory import DEMO_STOCK, DEMO_STORE_CODE
     from people.scoping import visible_site_ids
 
     store = StockLocation.objects.get(code=DEMO_STORE_CODE)

@@ -1,4 +1,4 @@
-"""The demo store (called by ``mms.demo``): Riverside's main store with stock, parts at or below their
+"""The demo store (called by the demo loader): Riverside's main store with stock, parts at or below their
 reorder point (so purchase requests exist) and a purchase order placed with a vendor, ready to receive.
 
 Made once through the services, as a storekeeper and a supervisor would; a store whose code exists is

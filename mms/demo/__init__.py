@@ -1138,9 +1138,9 @@ class DemoLoader:
 
     def load_store(self) -> None:
         """Riverside's main store with stock, reorder points reached and a purchase order to receive (made
-        once through the services, see ``inventory.demo``); the site's budget; warranty and service contracts."""
-        from inventory import demo as store_demo
+        once through the services, see ``mms.demo.inventory``); the site's budget; warranty and service contracts."""
         from inventory.models import Budget, Contract, ContractKind
+        from mms.demo import inventory as store_demo
 
         riverside = self.areas[SITE_RIVERSIDE]
         before = store_demo.store_rows()
