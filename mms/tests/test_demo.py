@@ -17,27 +17,26 @@ from django.db import transaction
 from assets.models import Area, Container, Counter, CounterKind, EntityStatus, Material, Reading, Resource
 from inventory.models import Part, Vendor
 from mms import roles
-from mms.demo import (
-    AUTOCLAVE_VALIDATION,
-    CHLORINATOR_CHECK,
+from mms.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from mms.demo.constants import (
     DEMO_CHLORINE_V2_DRAFTED,
     DEMO_CHLORINE_V2_SUBMITTED,
-    DEMO_PASSWORD,
     DEMO_PLANS_APPROVED,
     DEMO_PLANS_DRAFTED,
     DEMO_PLANS_EFFECTIVE,
     DEMO_PLANS_SUBMITTED,
     DEMO_PUMP_V2_DRAFTED,
     DEMO_TODAY,
-    DEMO_USERS,
+)
+from mms.demo.plans import (
+    AUTOCLAVE_VALIDATION,
+    CHLORINATOR_CHECK,
     EXTINGUISHER_INSPECTION,
     GENERATOR_SERVICE,
     PUMP_INSPECTION,
     VEHICLE_SERVICE,
-    Outcome,
-    load_demo,
-    upsert,
 )
+from mms.demo.upsert import Outcome, upsert
 from people.models import Certification, Employee, EmployeeCertification
 from plans.models import (
     ActionKind,
