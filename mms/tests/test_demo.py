@@ -17,27 +17,26 @@ from django.db import transaction
 from assets.models import Area, Container, Counter, CounterKind, EntityStatus, Material, Reading, Resource
 from core import roles
 from inventory.models import Part, Vendor
-from mms.demo import (
-    AUTOCLAVE_VALIDATION,
-    CHLORINATOR_CHECK,
+from mms.demo import DEMO_PASSWORD, DEMO_USERS, load_demo
+from mms.demo.constants import (
     DEMO_CHLORINE_V2_DRAFTED,
     DEMO_CHLORINE_V2_SUBMITTED,
-    DEMO_PASSWORD,
     DEMO_PLANS_APPROVED,
     DEMO_PLANS_DRAFTED,
     DEMO_PLANS_EFFECTIVE,
     DEMO_PLANS_SUBMITTED,
     DEMO_PUMP_V2_DRAFTED,
     DEMO_TODAY,
-    DEMO_USERS,
+)
+from mms.demo.plans import (
+    AUTOCLAVE_VALIDATION,
+    CHLORINATOR_CHECK,
     EXTINGUISHER_INSPECTION,
     GENERATOR_SERVICE,
     PUMP_INSPECTION,
     VEHICLE_SERVICE,
-    Outcome,
-    load_demo,
-    upsert,
 )
+from mms.demo.upsert import Outcome, upsert
 from people.models import Certification, Employee, EmployeeCertification
 from plans.models import (
     ActionKind,
@@ -384,7 +383,6 @@ def test_load_demo_gives_the_storekeeper_a_store_to_run():
     from django.db.models import Sum
 
     from core.scoping import visible_site_ids
-    from inventory.demo import DEMO_STOCK, DEMO_STORE_CODE
     from inventory.models import (
         Budget,
         Contract,
@@ -396,6 +394,7 @@ def test_load_demo_gives_the_storekeeper_a_store_to_run():
         StockMovement,
     )
     from inventory.services import warranty_status
+    from mms.demo.inventory import DEMO_STOCK, DEMO_STORE_CODE
 
     store = StockLocation.objects.get(code=DEMO_STORE_CODE)
     storekeeper = User.objects.get(username="storekeeper")
