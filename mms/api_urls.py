@@ -16,6 +16,9 @@ from rest_framework.routers import DefaultRouter
 # and reading routes far more often than the others.
 API_MODULES = [
     "orders.api",
+    "orders.records_api",
+    "orders.readings_api",
+    "orders.webhooks_api",
     "assets.api",
     "people.api",
     "inventory.api",

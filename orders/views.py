@@ -1,5 +1,7 @@
-"""Work-order screens: my work, the order page, the supervisor queue and assignment, the planner's
-calendar and backlog.
+"""Work-order screens: my work, the order page and its transitions, the supervisor queue and assignment.
+
+Recording work from the order page is in ``orders.record_views``, the planner's calendar and backlog in
+``orders.planner_views``; both import the list and order-page helpers from here (never the reverse).
 
 Views are thin: every list and page starts from ``WorkOrder.objects.visible_to(user)`` (ids of other
 sites answer 404), validates a form and calls one service of ``orders.services`` / ``orders.records``.
@@ -10,8 +12,6 @@ becomes a visible message (409 for htmx, which swaps the refused part in place),
 
 from __future__ import annotations
 
-import calendar
-import datetime
 from collections import defaultdict
 from collections.abc import Callable
 from decimal import Decimal
@@ -30,13 +30,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from assets import services as asset_services
 from assets.models import Area, Attachment, Counter
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.queries import count_of
-from core.scoping import is_administrator, user_group_ids, visible_site_ids
-from core.views import is_htmx, safe_next, screen
+from core.scoping import is_administrator, user_group_ids
+from core.views import safe_next, screen
 from inventory.models import StockLocation
 from orders import records, services
 from orders.filters import WorkOrderFilterSet
@@ -45,11 +44,8 @@ from orders.forms import (
     AssignForm,
     AttachmentForm,
     BulkActionForm,
-    CalendarForm,
     CancelForm,
-    ChecklistAnswerForm,
     CommentForm,
-    DataValueForm,
     JoinForm,
     LabourHoursForm,
     ReadingForm,
@@ -63,7 +59,6 @@ from orders.models import (
     Assignment,
     ChecklistAnswer,
     Comment,
-    DataValue,
     ExecutionState,
     LabourEntry,
     PlannedPart,
@@ -78,8 +73,6 @@ from plans.models import ChecklistItem, DataParameter, PersonnelRequirement
 VIEW_PERMISSION = "orders.view_workorder"
 READING_PERMISSION = "assets.add_reading"
 LIST_PAGE_SIZE = 20
-CALENDAR_LIMIT = 1000  # orders drawn on one month; beyond that, narrow the filters
-CALENDAR_CELL_LIMIT = 4  # orders shown in a month cell before "+ n more"
 
 View = Callable[..., HttpResponseBase]
 
@@ -468,204 +461,6 @@ def order_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse
     return redirect(target or detail_url(order))
 
 
-# --- Recording work on the order page ----------------------------------------------------------
-def refused(request: HttpRequest, order: WorkOrder, message: str, anchor: str) -> HttpResponse:
-    messages.error(request, message)
-    return redirect(detail_url(order, anchor))
-
-
-@orders_screen
-@require_POST
-def checklist_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
-    """Answer one checklist item; htmx swaps the item in place (with its error, if any)."""
-    order = get_order(request, pk)
-    item = get_object_or_404(ChecklistItem, pk=item_pk, activity_id=order.activity_id)
-    form = ChecklistAnswerForm(request.POST, request.FILES)
-    status, errors = 200, None
-    if not form.is_valid():
-        status, errors = 400, [str(e) for field_errors in form.errors.values() for e in field_errors]
-    else:
-        data = form.cleaned_data
-        try:
-            records.checklist_answer(
-                order=order,
-                item=item,
-                user=request.user,
-                done=data["done"],
-                passed=data["passed"],
-                number=data["number"] or None,
-                text=data["text"],
-                photo=data["photo"],
-            )
-        except ValidationError as invalid:
-            status, errors = 400, invalid.messages
-        except ActionNotAllowed as refusal:
-            if not is_htmx(request):
-                return refused(request, order, refusal.message, f"item-{item.pk}")
-            status, errors = 409, [refusal.message]
-    if is_htmx(request):
-        answer = ChecklistAnswer.objects.filter(order=order, item=item).select_related("answered_by").first()
-        row = {"item": item, "answer": answer, "errors": errors}
-        context = {"order": order, "row": row, "editable": True}
-        return render(request, "orders/_checklist_item.html", context, status=status)
-    if errors:
-        return render_detail(
-            request, get_order(request, pk, full=True), status=status, checklist_errors={item.pk: errors}
-        )
-    return redirect(detail_url(order, f"item-{item.pk}"))
-
-
-@orders_screen
-@require_POST
-def data_value(request: HttpRequest, pk: int, parameter_pk: int) -> HttpResponse:
-    """Record one collected value; htmx swaps the parameter row with its evaluation."""
-    order = get_order(request, pk)
-    parameter = get_object_or_404(DataParameter, pk=parameter_pk, activity_id=order.activity_id)
-    form = DataValueForm(request.POST)
-    status, errors = 200, None
-    if not form.is_valid():
-        status, errors = 400, [str(e) for e in form.errors.get("value", [])]
-    else:
-        try:
-            records.data_value_record(
-                order=order, parameter=parameter, value=form.cleaned_data["value"], user=request.user
-            )
-        except ValidationError as invalid:
-            status, errors = 400, invalid.messages
-        except ActionNotAllowed as refusal:
-            if not is_htmx(request):
-                return refused(request, order, refusal.message, f"parameter-{parameter.pk}")
-            status, errors = 409, [refusal.message]
-    if is_htmx(request):
-        value = DataValue.objects.filter(order=order, parameter=parameter).first()
-        row = {"parameter": parameter, "value": value, "errors": errors}
-        return render(request, "orders/_data_row.html", {"order": order, "row": row, "editable": True}, status=status)
-    if errors:
-        return render_detail(
-            request, get_order(request, pk, full=True), status=status, data_errors={parameter.pk: errors}
-        )
-    return redirect(detail_url(order, f"parameter-{parameter.pk}"))
-
-
-def record_section(
-    request: HttpRequest,
-    pk: int,
-    section: str,
-    make_form: Callable[[WorkOrder], forms.Form],
-    call: Callable[[WorkOrder, dict[str, Any]], Any],
-    success: str,
-) -> HttpResponse:
-    """Validate a section's form and call its service; errors are shown on the form in the page."""
-    order = get_order(request, pk)
-    form = make_form(order)
-    if form.is_valid():
-        try:
-            call(order, form.cleaned_data)
-        except ActionNotAllowed as refusal:
-            form.add_error(None, refusal.message)
-            return render_detail(request, get_order(request, pk, full=True), status=409, bound={section: form})
-        except ValidationError as invalid:
-            add_service_error(form, invalid)
-        else:
-            messages.success(request, success)
-            return redirect(detail_url(order, section))
-    return render_detail(request, get_order(request, pk, full=True), status=400, bound={section: form})
-
-
-@orders_screen
-@require_POST
-def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
-    """A counter reading on the order's entity, through ``assets.services.reading_record``."""
-    if not request.user.has_perm(READING_PERMISSION):
-        raise PermissionDenied
-    return record_section(
-        request,
-        pk,
-        "reading",
-        lambda order: ReadingForm(request.POST, counters=entity_counters(order)),
-        lambda order, data: asset_services.reading_record(
-            counter=data["counter"], value=data["value"], user=request.user, is_reset=data["is_reset"]
-        ),
-        _("Reading recorded."),
-    )
-
-
-@orders_screen
-@require_POST
-def used_part_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return record_section(
-        request,
-        pk,
-        "part",
-        lambda order: UsedPartForm(request.POST),
-        lambda order, data: records.used_part_record(
-            order=order, part=data["part_number"], quantity=data["quantity"], user=request.user
-        ),
-        _("Part recorded."),
-    )
-
-
-@orders_screen
-@require_POST
-def labour_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return record_section(
-        request,
-        pk,
-        "labour",
-        lambda order: LabourHoursForm(request.POST),
-        lambda order, data: records.labour_add(order=order, user=request.user, hours=data["hours"], note=data["note"]),
-        _("Hours recorded."),
-    )
-
-
-@orders_screen
-@require_POST
-def labour_clock(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    """Start or stop my clock on the order."""
-    order = get_order(request, pk)
-    try:
-        if action == "start":
-            records.labour_start(order=order, user=request.user)
-            messages.success(request, _("Clock started."))
-        elif action == "stop":
-            entry = records.labour_stop(order=order, user=request.user)
-            messages.success(request, _("Clock stopped: %(hours)s h recorded.") % {"hours": entry.hours})
-        else:
-            raise Http404
-    except (ActionNotAllowed, ValidationError) as refusal:
-        text = refusal.message if isinstance(refusal, ActionNotAllowed) else " ".join(refusal.messages)
-        messages.error(request, text)
-    return redirect(detail_url(order, "labour"))
-
-
-@orders_screen
-@require_POST
-def comment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return record_section(
-        request,
-        pk,
-        "comment",
-        lambda order: CommentForm(request.POST),
-        lambda order, data: records.comment_add(order=order, user=request.user, text=data["text"]),
-        _("Comment added."),
-    )
-
-
-@orders_screen
-@require_POST
-def attachment_add(request: HttpRequest, pk: int) -> HttpResponse:
-    return record_section(
-        request,
-        pk,
-        "attachment",
-        lambda order: AttachmentForm(request.POST, request.FILES),
-        lambda order, data: records.attachment_add(
-            order=order, user=request.user, file=data["file"], title=data["title"]
-        ),
-        _("File attached."),
-    )
-
-
 # --- Supervisor: the queue ---------------------------------------------------------------------
 QUEUE_TABS: dict[str, tuple[Any, str]] = {
     "approval": (gettext_lazy("To approve"), ExecutionState.REQUESTED),
@@ -840,136 +635,4 @@ def order_assign(request: HttpRequest, pk: int) -> HttpResponse:
             "next": request.GET.get("next", ""),
         },
         status=200 if not form.errors else 400,
-    )
-
-
-# --- Planner: calendar and backlog -------------------------------------------------------------
-SCHEDULE_LEGEND = [(state.value, state.label) for state in ScheduleState]
-
-
-def calendar_days(view: str, around: datetime.date) -> list[datetime.date]:
-    if view == "week":
-        start = around - datetime.timedelta(days=around.weekday())
-        return [start + datetime.timedelta(days=n) for n in range(7)]
-    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(around.year, around.month)
-    return [day for week in weeks for day in week]
-
-
-def entity_filters(filterset: WorkOrderFilterSet) -> None:
-    """The entity filters of the planner's screens: an area (with everything in it) picked from the tree of
-    the user's sites, and the search box, which also finds equipment by tag or name."""
-    site_ids = visible_site_ids(filterset.request.user)
-    areas = Area.objects.in_sites(site_ids).order_by("path").only("pk", "name", "path")
-    choices: list[tuple[Any, str]] = [("", _("Any"))]
-    choices += [(area.pk, "\u2003" * (area.path.count("/") - 2) + area.name) for area in areas]
-    field = filterset.form.fields["area"]
-    field.label = _("Area or equipment location")
-    field.widget = forms.Select(choices=choices)
-    filterset.form.fields["q"].label = _("Order, tag or equipment name")
-
-
-@orders_screen
-def order_calendar(request: HttpRequest) -> HttpResponse:
-    """Orders by due date, a month or a week at a time, coloured by schedule state."""
-    today = timezone.localdate()
-    period_form = CalendarForm(request.GET)
-    view, around = period_form.period(today)
-    days = calendar_days(view, around)
-    tz = timezone.get_current_timezone()
-    start = datetime.datetime.combine(days[0], datetime.time.min, tzinfo=tz)
-    end = datetime.datetime.combine(days[-1] + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
-    queryset = (
-        WorkOrder.objects.visible_to(request.user)
-        .filter(due_at__gte=start, due_at__lt=end)
-        .select_related("resource", "area", "container", "material")
-        .order_by("due_at", "number")
-    )
-    filterset = WorkOrderFilterSet(request.GET, queryset=queryset, request=request)
-    schedule = filterset.form.fields["schedule_state"]
-    schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
-    entity_filters(filterset)
-    orders = list(filterset.qs[: CALENDAR_LIMIT + 1])
-    truncated = len(orders) > CALENDAR_LIMIT
-    base = request.GET.copy()
-
-    def link(**changes: Any) -> str:
-        params = base.copy()
-        for key, value in changes.items():
-            params[key] = str(value)
-        return "?" + params.urlencode()
-
-    by_day: dict[datetime.date, list[WorkOrder]] = defaultdict(list)
-    for order in orders[:CALENDAR_LIMIT]:
-        assert order.due_at is not None
-        by_day[timezone.localtime(order.due_at, tz).date()].append(order)
-    cells = [
-        {
-            "day": day,
-            "orders": by_day.get(day, []),
-            "shown": by_day.get(day, []) if view == "week" else by_day.get(day, [])[:CALENDAR_CELL_LIMIT],
-            "more": 0 if view == "week" else max(0, len(by_day.get(day, [])) - CALENDAR_CELL_LIMIT),
-            "today": day == today,
-            "outside": view == "month" and day.month != around.month,
-            "more_link": link(view="week", date=day.isoformat()),
-        }
-        for day in days
-    ]
-    if view == "week":
-        previous, following = around - datetime.timedelta(days=7), around + datetime.timedelta(days=7)
-    else:
-        first = around.replace(day=1)
-        previous = (first - datetime.timedelta(days=1)).replace(day=1)
-        following = (first + datetime.timedelta(days=32)).replace(day=1)
-    filter_names = ["site", "plan", "area", "q", "schedule_state"]
-    return render(
-        request,
-        "orders/calendar.html",
-        {
-            "view": view,
-            "around": around,
-            "cells": cells,
-            "weeks": [cells[i : i + 7] for i in range(0, len(cells), 7)],
-            "weekday_names": [days[n].strftime("%a") for n in range(7)] if days else [],
-            "previous_link": link(view=view, date=previous.isoformat()),
-            "next_link": link(view=view, date=following.isoformat()),
-            "today_link": link(view=view, date=today.isoformat()),
-            "month_link": link(view="month", date=around.isoformat()),
-            "week_link": link(view="week", date=around.isoformat()),
-            "truncated": truncated,
-            "limit": CALENDAR_LIMIT,
-            "filter_fields": visible_fields(filterset, filter_names),
-            "filtered": any(request.GET.get(name) for name in filter_names),
-            "period_keep": {"view": view, "date": around.isoformat()},
-            "legend": SCHEDULE_LEGEND,
-            "order_count": min(len(orders), CALENDAR_LIMIT),
-        },
-    )
-
-
-@orders_screen
-def backlog(request: HttpRequest) -> HttpResponse:
-    """Open orders that have no due date or are overdue: the work to plan."""
-    now = timezone.now()
-    queryset = late_first(
-        list_queryset(request.user)
-        .open()
-        .filter(Q(due_at__isnull=True) | Q(due_at__lt=now) | Q(schedule_state=ScheduleState.LATE_DUE))
-        .select_related("plan_instance__plan")
-    )
-    filterset = WorkOrderFilterSet(filter_data(request, status=""), queryset=queryset, request=request)
-    open_state_checkboxes(filterset)
-    schedule = filterset.form.fields["schedule_state"]
-    schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
-    entity_filters(filterset)
-    names = ["q", "site", "plan", "area", "priority", "kind", "schedule_state", "execution_state"]
-    orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
-    return render(
-        request,
-        "orders/backlog.html",
-        {
-            "orders": orders,
-            "filter_fields": visible_fields(filterset, names),
-            "filtered": any(request.GET.get(name) for name in names),
-            "now": now,
-        },
     )

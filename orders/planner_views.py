@@ -1,0 +1,167 @@
+"""The planner's screens: the calendar of orders by due date, and the backlog of work to plan.
+
+Both start from the orders of the user's sites and share the list screens' filters
+(``WorkOrderFilterSet``); the list helpers are in ``orders.views``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from collections import defaultdict
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from assets.models import Area
+from core.pagination import paginate
+from core.scoping import visible_site_ids
+from orders.filters import WorkOrderFilterSet
+from orders.forms import CalendarForm
+from orders.models import ScheduleState, WorkOrder
+from orders.views import (
+    LIST_PAGE_SIZE,
+    filter_data,
+    late_first,
+    list_queryset,
+    open_state_checkboxes,
+    orders_screen,
+    visible_fields,
+)
+
+CALENDAR_LIMIT = 1000  # orders drawn on one month; beyond that, narrow the filters
+CALENDAR_CELL_LIMIT = 4  # orders shown in a month cell before "+ n more"
+SCHEDULE_LEGEND = [(state.value, state.label) for state in ScheduleState]
+
+
+def calendar_days(view: str, around: datetime.date) -> list[datetime.date]:
+    if view == "week":
+        start = around - datetime.timedelta(days=around.weekday())
+        return [start + datetime.timedelta(days=n) for n in range(7)]
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(around.year, around.month)
+    return [day for week in weeks for day in week]
+
+
+def entity_filters(filterset: WorkOrderFilterSet) -> None:
+    """The entity filters of the planner's screens: an area (with everything in it) picked from the tree of
+    the user's sites, and the search box, which also finds equipment by tag or name."""
+    site_ids = visible_site_ids(filterset.request.user)
+    areas = Area.objects.in_sites(site_ids).order_by("path").only("pk", "name", "path")
+    choices: list[tuple[Any, str]] = [("", _("Any"))]
+    choices += [(area.pk, "\u2003" * (area.path.count("/") - 2) + area.name) for area in areas]
+    field = filterset.form.fields["area"]
+    field.label = _("Area or equipment location")
+    field.widget = forms.Select(choices=choices)
+    filterset.form.fields["q"].label = _("Order, tag or equipment name")
+
+
+@orders_screen
+def order_calendar(request: HttpRequest) -> HttpResponse:
+    """Orders by due date, a month or a week at a time, coloured by schedule state."""
+    today = timezone.localdate()
+    period_form = CalendarForm(request.GET)
+    view, around = period_form.period(today)
+    days = calendar_days(view, around)
+    tz = timezone.get_current_timezone()
+    start = datetime.datetime.combine(days[0], datetime.time.min, tzinfo=tz)
+    end = datetime.datetime.combine(days[-1] + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
+    queryset = (
+        WorkOrder.objects.visible_to(request.user)
+        .filter(due_at__gte=start, due_at__lt=end)
+        .select_related("resource", "area", "container", "material")
+        .order_by("due_at", "number")
+    )
+    filterset = WorkOrderFilterSet(request.GET, queryset=queryset, request=request)
+    schedule = filterset.form.fields["schedule_state"]
+    schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
+    entity_filters(filterset)
+    orders = list(filterset.qs[: CALENDAR_LIMIT + 1])
+    truncated = len(orders) > CALENDAR_LIMIT
+    base = request.GET.copy()
+
+    def link(**changes: Any) -> str:
+        params = base.copy()
+        for key, value in changes.items():
+            params[key] = str(value)
+        return "?" + params.urlencode()
+
+    by_day: dict[datetime.date, list[WorkOrder]] = defaultdict(list)
+    for order in orders[:CALENDAR_LIMIT]:
+        assert order.due_at is not None
+        by_day[timezone.localtime(order.due_at, tz).date()].append(order)
+    cells = [
+        {
+            "day": day,
+            "orders": by_day.get(day, []),
+            "shown": by_day.get(day, []) if view == "week" else by_day.get(day, [])[:CALENDAR_CELL_LIMIT],
+            "more": 0 if view == "week" else max(0, len(by_day.get(day, [])) - CALENDAR_CELL_LIMIT),
+            "today": day == today,
+            "outside": view == "month" and day.month != around.month,
+            "more_link": link(view="week", date=day.isoformat()),
+        }
+        for day in days
+    ]
+    if view == "week":
+        previous, following = around - datetime.timedelta(days=7), around + datetime.timedelta(days=7)
+    else:
+        first = around.replace(day=1)
+        previous = (first - datetime.timedelta(days=1)).replace(day=1)
+        following = (first + datetime.timedelta(days=32)).replace(day=1)
+    filter_names = ["site", "plan", "area", "q", "schedule_state"]
+    return render(
+        request,
+        "orders/calendar.html",
+        {
+            "view": view,
+            "around": around,
+            "cells": cells,
+            "weeks": [cells[i : i + 7] for i in range(0, len(cells), 7)],
+            "weekday_names": [days[n].strftime("%a") for n in range(7)] if days else [],
+            "previous_link": link(view=view, date=previous.isoformat()),
+            "next_link": link(view=view, date=following.isoformat()),
+            "today_link": link(view=view, date=today.isoformat()),
+            "month_link": link(view="month", date=around.isoformat()),
+            "week_link": link(view="week", date=around.isoformat()),
+            "truncated": truncated,
+            "limit": CALENDAR_LIMIT,
+            "filter_fields": visible_fields(filterset, filter_names),
+            "filtered": any(request.GET.get(name) for name in filter_names),
+            "period_keep": {"view": view, "date": around.isoformat()},
+            "legend": SCHEDULE_LEGEND,
+            "order_count": min(len(orders), CALENDAR_LIMIT),
+        },
+    )
+
+
+@orders_screen
+def backlog(request: HttpRequest) -> HttpResponse:
+    """Open orders that have no due date or are overdue: the work to plan."""
+    now = timezone.now()
+    queryset = late_first(
+        list_queryset(request.user)
+        .open()
+        .filter(Q(due_at__isnull=True) | Q(due_at__lt=now) | Q(schedule_state=ScheduleState.LATE_DUE))
+        .select_related("plan_instance__plan")
+    )
+    filterset = WorkOrderFilterSet(filter_data(request, status=""), queryset=queryset, request=request)
+    open_state_checkboxes(filterset)
+    schedule = filterset.form.fields["schedule_state"]
+    schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
+    entity_filters(filterset)
+    names = ["q", "site", "plan", "area", "priority", "kind", "schedule_state", "execution_state"]
+    orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
+    return render(
+        request,
+        "orders/backlog.html",
+        {
+            "orders": orders,
+            "filter_fields": visible_fields(filterset, names),
+            "filtered": any(request.GET.get(name) for name in names),
+            "now": now,
+        },
+    )
