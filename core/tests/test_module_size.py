@@ -21,7 +21,6 @@ KNOWN_LARGE: dict[str, str] = {
     # being split: in other branches right now; empty this once they are merged.
     "inventory/services.py": "being split by topic in another branch",
     "inventory/models.py": "being split into a package in another branch",
-    "mms/demo.py": "being split in another branch",
     "orders/models.py": "being split into a package in another branch",
 }
 
