@@ -539,9 +539,10 @@ def reading_record(
     )
     if instance_ids:
         scheduler.generate(now=now, instance_ids=instance_ids)
-    open_ids = list(WorkOrder.objects.open().filter(counter=counter).values_list("id", flat=True))
-    if open_ids:
-        scheduler.advance_schedule(now=now, order_ids=open_ids)
+    # The counter's few open orders move one by one through their transitions (the bulk readings move
+    # theirs set-based, through the tick: orders.readings_bulk).
+    for order in WorkOrder.objects.open().filter(counter=counter).order_by("id"):
+        scheduler.order_advance_schedule(order=order, now=now)
     return reading
 
 
