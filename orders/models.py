@@ -507,6 +507,10 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
             self.closed_on_time = False
 
     # --- Schedule transitions (forward only; frozen once closed) ------------------------------
+    # The scheduler's tick (``orders.scheduler``) runs these declarations as set-based SQL: each
+    # transition names its due point in ``custom`` (``time_point``: reached when that time has come;
+    # ``usage_point``: reached when the order's counter shows that value), and each condition needs its
+    # SQL in ``scheduler.CONDITION_SQL``. The scheduler refuses, at import, a transition it cannot follow.
     def still_open(self: Any) -> bool:
         return self.is_open
 
@@ -515,6 +519,7 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
         source=ScheduleState.BEFORE_EARLY_DUE,
         target=ScheduleState.EARLY_DUE,
         conditions=[still_open],
+        custom={"time_point": "early_due_at", "usage_point": "early_due_value"},
     )
     def reach_early_due(self) -> None:
         """The early window opened."""
@@ -524,6 +529,7 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
         source=[ScheduleState.BEFORE_EARLY_DUE, ScheduleState.EARLY_DUE],
         target=ScheduleState.DUE,
         conditions=[still_open],
+        custom={"time_point": "due_at", "usage_point": "due_value"},
     )
     def reach_due(self) -> None:
         """The due point passed."""
@@ -533,6 +539,7 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
         source=[ScheduleState.BEFORE_EARLY_DUE, ScheduleState.EARLY_DUE, ScheduleState.DUE],
         target=ScheduleState.LATE_DUE,
         conditions=[still_open],
+        custom={"time_point": "late_due_at", "usage_point": "late_due_value"},
     )
     def reach_late_due(self) -> None:
         """The late tolerance is used up."""

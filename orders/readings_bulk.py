@@ -15,8 +15,9 @@ reason; the others are stored together, in one transaction:
    elsewhere. No history row per reading: the reading itself records who (``entered_by``), when
    (``created_at``) and how (``source``); later edits (admin) are in its history as usual;
 4. set each counter's latest value once, then evaluate usage triggers once for all the counters touched:
-   ``orders.readings.readings_evaluate``, as for one reading (generate for the plan instances of their
-   entities, advance_schedule for their open orders).
+   generate for the plan instances of their entities, as for one reading, and the set-based tick
+   (``advance_schedule``) for their open orders, where one reading moves its counter's few orders one by
+   one (``order_advance_schedule``); both give the same rows (``orders.readings.readings_evaluate``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@
 clock) and are idempotent: each runs under a row lock of its ``SchedulerRun`` so two beats never run
 the same job at once, and a unique constraint on (plan instance, activity code, sequence) makes a
 duplicate order impossible even if they did.
+
+The schedule state machine is declared once, by the transitions on ``WorkOrder``: ``advance_schedule``
+runs them set-based (its SQL derived from the declaration), ``order_advance_schedule`` calls them on one
+order (``order.reach_due()`` ...); both write the same rows.
 """
 
 from __future__ import annotations
@@ -14,14 +18,18 @@ import functools
 import itertools
 import zoneinfo
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.db import connection, models, transaction
 from django.db.models import Count, Max, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django_fsm import ConcurrentTransition, FSMField, Transition, can_proceed
 
 from assets.models import Area, Counter, CounterKind, Reading
 from core.concurrency import run_together
@@ -30,6 +38,7 @@ from orders.models import (
     CLOSED_STATES,
     NEXT_POINT,
     OPEN_STATES,
+    SCHEDULE_ORDER,
     OrderKind,
     PlannedPart,
     SchedulerRun,
@@ -37,7 +46,15 @@ from orders.models import (
     WebhookEvent,
     WorkOrder,
 )
-from plans.models import Activity, BillOfPartsLine, PlanInstance, ScheduleNextMode, TimeUnit, TriggerKind
+from plans.models import (
+    Activity,
+    BillOfPartsLine,
+    PlanInstance,
+    ScheduleNextMode,
+    ScheduleTransition,
+    TimeUnit,
+    TriggerKind,
+)
 
 TIME_TRIGGERS = (TriggerKind.TIME, TriggerKind.TIME_AND_USAGE)
 USAGE_TRIGGERS = (TriggerKind.USAGE, TriggerKind.TIME_AND_USAGE)
@@ -335,36 +352,160 @@ def _occurrences_due(
 
 
 # --- advance_schedule --------------------------------------------------------------------------
-SCHEDULE_STEPS = [
-    # (target state, states it may come from, time field, counter field)
-    (ScheduleState.EARLY_DUE, [ScheduleState.BEFORE_EARLY_DUE], "early_due_at", "early_due_value"),
-    (ScheduleState.DUE, [ScheduleState.BEFORE_EARLY_DUE, ScheduleState.EARLY_DUE], "due_at", "due_value"),
-    (
-        ScheduleState.LATE_DUE,
-        [ScheduleState.BEFORE_EARLY_DUE, ScheduleState.EARLY_DUE, ScheduleState.DUE],
-        "late_due_at",
-        "late_due_value",
+# The tick's steps are the schedule transitions declared on ``WorkOrder`` (``reach_early_due`` ...), read
+# once at import: their sources and target, their due point (``custom``: ``time_point``, ``usage_point``)
+# and their conditions, each translated to SQL here. A declaration the tick could not follow exactly is
+# refused at import (``ImproperlyConfigured``), so a new transition is never silently left out of the tick.
+
+
+def _sql_markers(values: Sequence[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+# The SQL (and its parameters) of each condition a schedule transition may have.
+CONDITION_SQL: dict[Callable[..., bool], tuple[str, tuple[Any, ...]]] = {
+    WorkOrder.still_open: (
+        f"execution_state IN ({_sql_markers(OPEN_STATES)})",
+        tuple(str(state) for state in OPEN_STATES),
     ),
-]
+}
+
+
+@dataclass(frozen=True)
+class ScheduleStep:
+    """One schedule transition of ``WorkOrder`` as the tick runs it (see ``derive_schedule_steps``)."""
+
+    name: str  # the transition method, e.g. "reach_due"
+    sources: tuple[str, ...]
+    target: str  # also the transition the activity's actions are declared for (``ScheduleTransition``)
+    time_point: str  # order field: reached once that time has come
+    usage_point: str  # order field: reached once the order's counter shows that value
+    where_sql: str  # the conditions and the source states, for the tick's UPDATE
+    where_params: tuple[Any, ...]
+
+    @property
+    def reason(self) -> str:
+        """The history row's change reason."""
+        return f"schedule: {self.target}"
+
+
+def _refuse(name: str, problem: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"WorkOrder.{name}: the schedule tick (orders.scheduler) cannot follow it: {problem}")
+
+
+def _field_type(name: str, point: str) -> type[models.Field[Any, Any]]:
+    try:
+        return type(WorkOrder._meta.get_field(point))
+    except FieldDoesNotExist:
+        raise _refuse(name, f"{point!r} is not a field of WorkOrder") from None
+
+
+def derive_schedule_steps(transitions: Iterable[Transition] | None = None) -> tuple[ScheduleStep, ...]:
+    """The tick's steps, from the schedule transitions declared on ``WorkOrder`` (or ``transitions``, one per
+    method and source state, as django-fsm gives them), in the order of their target in ``ScheduleState``.
+
+    Raises ``ImproperlyConfigured`` for a transition the tick cannot run as SQL: a condition without an
+    entry in ``CONDITION_SQL``, a missing or wrong due point in ``custom``, a permission or error state
+    (the tick acts for no one and cannot fail one order), any-state sources, a move that is not forward,
+    a target that is no ``ScheduleTransition`` (actions are declared per transition) or is another
+    transition's too, or time points that ``NEXT_POINT`` (the indexed expression the tick selects by) does
+    not list in the same order.
+    """
+    if transitions is None:
+        field = cast(FSMField, WorkOrder._meta.get_field("schedule_state"))
+        transitions = field.get_all_transitions(WorkOrder)
+    by_method: dict[str, list[Transition]] = defaultdict(list)
+    for declared in transitions:
+        by_method[declared.name].append(declared)
+    steps = [_step(name, declared) for name, declared in by_method.items()]
+    steps.sort(key=lambda step: SCHEDULE_ORDER.index(step.target))
+    targets = [step.target for step in steps]
+    for step in steps:
+        if targets.count(step.target) > 1:
+            raise _refuse(step.name, f"another transition also reaches {step.target!r}")
+    _check_next_point(steps)
+    return tuple(steps)
+
+
+def _step(name: str, declared: list[Transition]) -> ScheduleStep:
+    first = declared[0]
+    for other in declared[1:]:
+        if (other.target, other.conditions, other.custom, other.permission, other.on_error) != (
+            first.target,
+            first.conditions,
+            first.custom,
+            first.permission,
+            first.on_error,
+        ):
+            raise _refuse(name, "its @transition declarations differ in more than their sources")
+    target, sources = str(first.target), [str(t.source) for t in declared]
+    if target not in ScheduleState.values:
+        raise _refuse(name, f"target {target!r} is not a ScheduleState")
+    for source in sources:
+        if source not in ScheduleState.values:
+            raise _refuse(name, f"source {source!r} is not a ScheduleState (name the states)")
+        if SCHEDULE_ORDER.index(source) >= SCHEDULE_ORDER.index(target):
+            raise _refuse(name, f"{source!r} -> {target!r} does not move forward")
+    if target not in ScheduleTransition.values:
+        raise _refuse(name, f"target {target!r} is not a ScheduleTransition (activity actions name it)")
+    if first.permission is not None or first.on_error is not None:
+        raise _refuse(name, "it has a permission or an error state")
+    time_point, usage_point = first.custom.get("time_point"), first.custom.get("usage_point")
+    if not isinstance(time_point, str) or not issubclass(_field_type(name, time_point), models.DateTimeField):
+        raise _refuse(name, 'custom["time_point"] must name a date-time field of WorkOrder')
+    if not isinstance(usage_point, str) or not issubclass(_field_type(name, usage_point), models.DecimalField):
+        raise _refuse(name, 'custom["usage_point"] must name a decimal field of WorkOrder')
+    where: list[str] = []
+    params: list[Any] = []
+    for condition in first.conditions:
+        if condition not in CONDITION_SQL:
+            raise _refuse(name, f"condition {condition.__name__} has no SQL in orders.scheduler.CONDITION_SQL")
+        sql, condition_params = CONDITION_SQL[condition]
+        where.append(sql)
+        params += condition_params
+    where.append(f"schedule_state IN ({_sql_markers(sources)})")
+    return ScheduleStep(name, tuple(sources), target, time_point, usage_point, " AND ".join(where), (*params, *sources))
+
+
+def _check_next_point(steps: list[ScheduleStep]) -> None:
+    """``NEXT_POINT`` lists, for each state, the time points of the steps leaving it, in the steps' order."""
+    listed: dict[str, list[str]] = {}
+    try:
+        for case in NEXT_POINT.cases:
+            [(_lookup, state)] = case.condition.children
+            result = case.result
+            points = result.get_source_expressions() if isinstance(result, Coalesce) else [result]
+            listed[str(state)] = [point.name for point in points]
+    except (AttributeError, TypeError, ValueError) as error:
+        raise ImproperlyConfigured(
+            "orders.models.NEXT_POINT is no longer Case(When(schedule_state=..., then=Coalesce(F(...), ...)), ...): "
+            "teach orders.scheduler._check_next_point to read it"
+        ) from error
+    for state in ScheduleState.values:
+        wanted = [step.time_point for step in steps if state in step.sources]
+        if listed.get(state, []) != wanted:
+            raise ImproperlyConfigured(
+                f"orders.models.NEXT_POINT (and its index workorder_open_next_point) lists {listed.get(state, [])} "
+                f"for {state!r}, but the schedule transitions from it have the time points {wanted}"
+            )
+
+
+SCHEDULE_STEPS = derive_schedule_steps()
 CHUNK = 20000
 # Orders with low < id <= high; None leaves that end open.
 IdRange = tuple[int | None, int | None]
 
 
-def _sql_markers(values: list[Any]) -> str:
-    return ", ".join(["%s"] * len(values))
-
-
 def _move(
-    target: str,
-    sources: list[str],
+    step: ScheduleStep,
     reached_sql: str,
     params: list[Any],
     order_ids: list[int] | None,
     now: datetime.datetime,
     id_range: IdRange = (None, None),
 ) -> dict[int, int | None]:
-    """Move the open orders in ``sources`` whose point is reached and write their history rows.
+    """Move the orders that ``step`` may move (its conditions, its sources) whose point is reached and
+    write their history rows.
 
     On PostgreSQL one statement does both (``WITH moved AS (UPDATE ... RETURNING *) INSERT INTO history
     SELECT ... FROM moved``); elsewhere an UPDATE ... RETURNING and an INSERT ... SELECT. Only orders
@@ -372,13 +513,8 @@ def _move(
     activity by order id.
     """
     table = WorkOrder._meta.db_table
-    open_states = [str(state) for state in OPEN_STATES]
-    update = (
-        f"UPDATE {table} SET schedule_state = %s, updated_at = %s "
-        f"WHERE execution_state IN ({_sql_markers(open_states)}) AND schedule_state IN ({_sql_markers(sources)}) "
-        f"AND {reached_sql}"
-    )
-    update_params: list[Any] = [target, _db_time(now), *open_states, *sources, *params]
+    update = f"UPDATE {table} SET schedule_state = %s, updated_at = %s WHERE {step.where_sql} AND {reached_sql}"
+    update_params: list[Any] = [step.target, _db_time(now), *step.where_params, *params]
     if order_ids is not None:
         if not order_ids:
             return {}
@@ -391,7 +527,7 @@ def _move(
     if high is not None:
         update += " AND id <= %s"
         update_params.append(high)
-    reason = f"schedule: {target}"
+    reason = step.reason
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             insert, insert_params = _history_insert(reason, now)
@@ -478,22 +614,20 @@ def _advance(
     counter_table = Counter._meta.db_table
     changed: dict[str, list[int]] = {}
     next_point, next_params = _next_point_sql()
-    for target, sources, time_field, value_field in SCHEDULE_STEPS:
+    for step in SCHEDULE_STEPS:
         moved = _move(
-            target,
-            [str(s) for s in sources],
+            step,
             # The first condition is the indexed one (workorder_open_next_point): only orders that move.
-            f"{next_point} <= %s AND {time_field} <= %s",
+            f"{next_point} <= %s AND {step.time_point} <= %s",
             [*next_params, _db_time(now), _db_time(now)],
             order_ids,
             now,
             id_range,
         )
         moved |= _move(
-            target,
-            [str(s) for s in sources],
-            f"counter_id IS NOT NULL AND {value_field} IS NOT NULL AND EXISTS (SELECT 1 FROM {counter_table} c "
-            f"WHERE c.id = counter_id AND c.last_value >= {value_field})",
+            step,
+            f"counter_id IS NOT NULL AND {step.usage_point} IS NOT NULL AND EXISTS (SELECT 1 FROM {counter_table} c "
+            f"WHERE c.id = counter_id AND c.last_value >= {step.usage_point})",
             [],
             order_ids,
             now,
@@ -501,9 +635,9 @@ def _advance(
         )
         ids = sorted(moved)
         if ids:
-            queue_actions(ids, target, activity_by_order=moved)
-            webhooks.emit(WebhookEvent.SCHEDULE_TRANSITION, ids, str(target), now)
-        changed[target] = ids
+            queue_actions(ids, step.target, activity_by_order=moved)
+            webhooks.emit(WebhookEvent.SCHEDULE_TRANSITION, ids, step.target, now)
+        changed[step.target] = ids
     return changed
 
 
@@ -540,7 +674,7 @@ def _advance_in_parts(now: datetime.datetime, ranges: list[IdRange]) -> dict[str
     errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
     if errors:
         raise errors[0]
-    changed: dict[str, list[int]] = {str(target): [] for target, *_rest in SCHEDULE_STEPS}
+    changed: dict[str, list[int]] = {step.target: [] for step in SCHEDULE_STEPS}
     for outcome in outcomes:
         for target, ids in cast(dict[str, list[int]], outcome).items():
             changed[target] += ids
@@ -550,3 +684,70 @@ def _advance_in_parts(now: datetime.datetime, ranges: list[IdRange]) -> dict[str
 def _advance_part(now: datetime.datetime, id_range: IdRange) -> dict[str, list[int]]:
     with transaction.atomic():
         return _advance(now, None, id_range)
+
+
+# --- One order ---------------------------------------------------------------------------------
+@transaction.atomic
+def order_advance_schedule(*, order: WorkOrder, now: datetime.datetime | None = None) -> list[str]:
+    """Move one order forward to the schedule states its time or counter has reached, through its declared
+    transitions (``order.reach_due()`` ...); return the states reached, in order.
+
+    The single-order form of the tick, with the same outcome: for each step whose point is reached and
+    whose transition the order may take now (``can_proceed``: its source states and conditions), the
+    transition, the row written as the tick writes it (the state, ``updated_at = now``), a history row
+    ("schedule: <state>", dated ``now``, no author), then the activity's actions and the webhooks for that
+    transition. ``order`` is re-read under a row lock and refreshed from the database afterwards.
+    """
+    from orders.actions import queue_actions
+
+    now = now or timezone.now()
+    # A tick may be moving this order right now: wait for it (its job's row lock, as the tick's own order
+    # ids path does), so each move is made once and the two never lock orders in opposite order.
+    _lock_job("advance_schedule", now)
+    locked = WorkOrder.objects.select_for_update(of=("self",)).select_related("counter").get(pk=order.pk)
+    counter_value = locked.counter.last_value if locked.counter is not None else None
+    reached: list[str] = []
+    for step in SCHEDULE_STEPS:
+        transition = getattr(locked, step.name)
+        if not (_point_reached(locked, step, now, counter_value) and can_proceed(transition)):
+            continue
+        before = locked.schedule_state
+        unchanged = _fields_but_state(locked)
+        transition()
+        if _fields_but_state(locked) != unchanged:
+            raise ImproperlyConfigured(
+                f"WorkOrder.{step.name} changed more than the schedule state; the tick writes only the state"
+            )
+        # The conditional update is ConcurrentTransitionMixin's check (the row lock makes it hold).
+        if not WorkOrder.objects.filter(pk=locked.pk, schedule_state=before).update(
+            schedule_state=locked.schedule_state, updated_at=now
+        ):
+            raise ConcurrentTransition(f"{locked.number} left {before!r} meanwhile")
+        write_history([locked.pk], step.reason, now)
+        queue_actions([locked.pk], step.target, activity_by_order={locked.pk: locked.activity_id})
+        webhooks.emit(
+            WebhookEvent.SCHEDULE_TRANSITION, [locked.pk], step.target, now, site_by_order={locked.pk: locked.site_id}
+        )
+        reached.append(step.target)
+    if reached:
+        order.refresh_from_db()
+    return reached
+
+
+def _point_reached(order: WorkOrder, step: ScheduleStep, now: datetime.datetime, counter_value: Decimal | None) -> bool:
+    """The tick's two conditions for ``step`` in Python: the order's next point (``NEXT_POINT``: its first
+    time point not yet reached) and the step's time point have come, or its counter shows the usage point."""
+    time = getattr(order, step.time_point)
+    if time is not None and time <= now:
+        state = order.schedule_state
+        next_point = next(
+            (t for s in SCHEDULE_STEPS if state in s.sources and (t := getattr(order, s.time_point)) is not None), None
+        )
+        if next_point is not None and next_point <= now:
+            return True
+    value = getattr(order, step.usage_point)
+    return order.counter_id is not None and value is not None and counter_value is not None and counter_value >= value
+
+
+def _fields_but_state(order: WorkOrder) -> list[Any]:
+    return [getattr(order, f.attname) for f in WorkOrder._meta.concrete_fields if f.name != "schedule_state"]
