@@ -11,36 +11,45 @@ which have already checked that the user may record work on the order (a technic
 permissions of their own). Errors: ``ActionForbidden`` (403), ``ActionNotAllowed`` (409, a message for
 the user), ``ValidationError`` with field errors (400).
 
-Callers import the package (``from inventory import services``) and use the names re-exported here.
+One module per topic: ``stock`` (movements), ``reservations``, ``reorder`` (the reorder check),
+``purchasing``, ``contracts``, ``costs``; ``common`` holds the helpers they share. Callers import the
+package (``from inventory import services``) and use the names re-exported here.
 """
 
 from __future__ import annotations
 
-from inventory.services.stock import (
+from inventory.services.common import (
     CONSUMING_KINDS,
     COST_QUANTUM,
     EXPIRING_WARRANTY_DAYS,
     MAX_QUANTITY,
     OPEN_PO_STATES,
-    PURCHASE_ORDER_ACTIONS,
     QUANTUM,
     STOCK_PERMISSION,
-    TRANSITION_WORDS,
     ZERO,
-    BudgetLine,
-    CostBreakdown,
-    StockPosition,
-    WarrantyStatus,
-    budget_report,
     check_site,
+    money_of,
+    quantity_of,
+    site_for,
+)
+from inventory.services.contracts import (
+    WarrantyStatus,
     contract_recipients,
     contracts_notify_expiring,
+    warranty_status,
+)
+from inventory.services.costs import (
+    BudgetLine,
+    CostBreakdown,
+    budget_report,
     cost_entry_add,
-    default_location,
     labour_cost_post,
+    reference_costs,
+)
+from inventory.services.purchasing import (
+    PURCHASE_ORDER_ACTIONS,
+    TRANSITION_WORDS,
     may_transition,
-    money_of,
-    net_issued,
     purchase_order_actions,
     purchase_order_approve,
     purchase_order_cancel,
@@ -54,23 +63,28 @@ from inventory.services.stock import (
     purchase_order_submit,
     purchase_request_cancel,
     purchase_request_create,
-    quantity_of,
-    reference_costs,
+)
+from inventory.services.reorder import (
+    StockPosition,
     reorder_candidates,
     reorder_check,
     reorder_check_all,
+    stock_position,
+)
+from inventory.services.reservations import (
+    default_location,
     reservation_move,
     reservations_free,
     reservations_make,
-    site_for,
+)
+from inventory.services.stock import (
+    net_issued,
     stock_adjust,
     stock_direct_use,
     stock_issue,
-    stock_position,
     stock_receive,
     stock_return,
     stock_transfer,
-    warranty_status,
 )
 
 __all__ = [
