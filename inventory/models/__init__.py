@@ -1,0 +1,82 @@
+"""Spare parts, where they are kept, how they move, and how they are bought.
+
+The stock ledger (``StockMovement``) is the truth: every receipt, issue, return, adjustment and transfer
+is one row per location touched, with a signed quantity. ``StockBalance`` holds on hand and reserved per
+part and location, kept in the same transaction as each movement under a row lock, so it always equals
+the ledger's sum and can never go below zero (database constraints back the services).
+
+Inventory knows nothing about work orders: reservations, issues and costs carry a free ``reference``
+(the order's number); the order side calls these services (see ``orders.services``).
+
+Django finds the models through this package: every model is imported here.
+"""
+
+from __future__ import annotations
+
+from inventory.models.stock import (
+    NOT_NEGATIVE,
+    Budget,
+    Contract,
+    ContractKind,
+    ContractQuerySet,
+    CostEntry,
+    CostEntryQuerySet,
+    CostKind,
+    LocationKind,
+    MovementKind,
+    Part,
+    PurchaseOrder,
+    PurchaseOrderLine,
+    PurchaseOrderQuerySet,
+    PurchaseOrderState,
+    PurchaseRequest,
+    PurchaseRequestQuerySet,
+    PurchaseRequestReason,
+    PurchaseRequestState,
+    Reservation,
+    ReservationQuerySet,
+    ReservationState,
+    SiteScopedQuerySet,
+    StockBalance,
+    StockBalanceQuerySet,
+    StockLocation,
+    StockLocationQuerySet,
+    StockMovement,
+    StockMovementQuerySet,
+    Vendor,
+    site_of,
+)
+
+__all__ = [
+    "NOT_NEGATIVE",
+    "Budget",
+    "Contract",
+    "ContractKind",
+    "ContractQuerySet",
+    "CostEntry",
+    "CostEntryQuerySet",
+    "CostKind",
+    "LocationKind",
+    "MovementKind",
+    "Part",
+    "PurchaseOrder",
+    "PurchaseOrderLine",
+    "PurchaseOrderQuerySet",
+    "PurchaseOrderState",
+    "PurchaseRequest",
+    "PurchaseRequestQuerySet",
+    "PurchaseRequestReason",
+    "PurchaseRequestState",
+    "Reservation",
+    "ReservationQuerySet",
+    "ReservationState",
+    "SiteScopedQuerySet",
+    "StockBalance",
+    "StockBalanceQuerySet",
+    "StockLocation",
+    "StockLocationQuerySet",
+    "StockMovement",
+    "StockMovementQuerySet",
+    "Vendor",
+    "site_of",
+]
