@@ -8,23 +8,34 @@ the ledger's sum and can never go below zero (database constraints back the serv
 Inventory knows nothing about work orders: reservations, issues and costs carry a free ``reference``
 (the order's number); the order side calls these services (see ``orders.services``).
 
-Django finds the models through this package: every model is imported here.
+One module per topic: ``catalogue`` (parts, vendors), ``stock`` (locations, balances, the ledger,
+reservations), ``purchasing``, ``contracts``, ``costs`` (cost entries, budgets); ``common`` holds what they
+share. Django finds the models through this package: every model is imported here.
 """
 
 from __future__ import annotations
 
-from inventory.models.stock import (
+from inventory.models.catalogue import (
+    Part,
+    Vendor,
+)
+from inventory.models.common import (
     NOT_NEGATIVE,
-    Budget,
+    SiteScopedQuerySet,
+    site_of,
+)
+from inventory.models.contracts import (
     Contract,
     ContractKind,
     ContractQuerySet,
+)
+from inventory.models.costs import (
+    Budget,
     CostEntry,
     CostEntryQuerySet,
     CostKind,
-    LocationKind,
-    MovementKind,
-    Part,
+)
+from inventory.models.purchasing import (
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderQuerySet,
@@ -33,18 +44,19 @@ from inventory.models.stock import (
     PurchaseRequestQuerySet,
     PurchaseRequestReason,
     PurchaseRequestState,
+)
+from inventory.models.stock import (
+    LocationKind,
+    MovementKind,
     Reservation,
     ReservationQuerySet,
     ReservationState,
-    SiteScopedQuerySet,
     StockBalance,
     StockBalanceQuerySet,
     StockLocation,
     StockLocationQuerySet,
     StockMovement,
     StockMovementQuerySet,
-    Vendor,
-    site_of,
 )
 
 __all__ = [
