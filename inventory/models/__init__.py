@@ -9,7 +9,8 @@ Inventory knows nothing about work orders: reservations, issues and costs carry 
 (the order's number); the order side calls these services (see ``orders.services``).
 
 One module per topic: ``catalogue`` (parts, vendors), ``stock`` (locations, balances, the ledger,
-reservations), ``purchasing``, ``contracts``, ``costs`` (cost entries, budgets); ``common`` holds what they
+reservations), ``purchasing``, ``contracts``, ``costs`` (cost entries, budgets), ``spares`` (spare parts
+lists of resources and types); ``common`` holds what they
 share. Django finds the models through this package: every model is imported here.
 """
 
@@ -45,6 +46,7 @@ from inventory.models.purchasing import (
     PurchaseRequestReason,
     PurchaseRequestState,
 )
+from inventory.models.spares import ONE_OWNER_MESSAGE, SparePart, SparePartQuerySet
 from inventory.models.stock import (
     LocationKind,
     MovementKind,
@@ -61,6 +63,7 @@ from inventory.models.stock import (
 
 __all__ = [
     "NOT_NEGATIVE",
+    "ONE_OWNER_MESSAGE",
     "Budget",
     "Contract",
     "ContractKind",
@@ -83,6 +86,8 @@ __all__ = [
     "ReservationQuerySet",
     "ReservationState",
     "SiteScopedQuerySet",
+    "SparePart",
+    "SparePartQuerySet",
     "StockBalance",
     "StockBalanceQuerySet",
     "StockLocation",

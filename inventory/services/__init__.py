@@ -12,8 +12,9 @@ permissions of their own). Errors: ``ActionForbidden`` (403), ``ActionNotAllowed
 the user), ``ValidationError`` with field errors (400).
 
 One module per topic: ``stock`` (movements), ``reservations``, ``reorder`` (the reorder check),
-``purchasing``, ``contracts``, ``costs``; ``common`` holds the helpers they share. Callers import the
-package (``from inventory import services``) and use the names re-exported here.
+``purchasing``, ``contracts``, ``costs``, ``spares`` (spare parts lists); ``common`` holds the helpers
+they share. Callers import the package (``from inventory import services``) and use the names
+re-exported here.
 """
 
 from __future__ import annotations
@@ -77,6 +78,13 @@ from inventory.services.reservations import (
     reservations_free,
     reservations_make,
 )
+from inventory.services.spares import (
+    SparePartLine,
+    spare_part_add,
+    spare_part_change,
+    spare_part_remove,
+    spare_parts_for,
+)
 from inventory.services.stock import (
     net_issued,
     stock_adjust,
@@ -100,6 +108,7 @@ __all__ = [
     "ZERO",
     "BudgetLine",
     "CostBreakdown",
+    "SparePartLine",
     "StockPosition",
     "WarrantyStatus",
     "budget_report",
@@ -134,6 +143,10 @@ __all__ = [
     "reservations_free",
     "reservations_make",
     "site_for",
+    "spare_part_add",
+    "spare_part_change",
+    "spare_part_remove",
+    "spare_parts_for",
     "stock_adjust",
     "stock_direct_use",
     "stock_issue",
