@@ -21,6 +21,7 @@ from assets.models import (
     Material,
     Reading,
     Resource,
+    ResourceType,
 )
 
 # Kinds that can hold other areas (a space holds nothing); offered as parents.
@@ -54,13 +55,34 @@ class AreaAdmin(SimpleHistoryAdmin):
         return queryset, may_have_duplicates
 
 
+@admin.register(ResourceType)
+class ResourceTypeAdmin(SimpleHistoryAdmin):
+    list_display = ("name", "manufacturer", "model_number")
+    search_fields = ("name", "manufacturer", "model_number")
+
+
 @admin.register(Resource)
 class ResourceAdmin(SimpleHistoryAdmin):
-    list_display = ("tag", "name", "area", "parent", "manufacturer", "model_number", "criticality", "status")
-    list_filter = ("status", "criticality", ("area__site", admin.RelatedOnlyFieldListFilter))
-    list_select_related = ("area", "parent")
+    list_display = (
+        "tag",
+        "name",
+        "area",
+        "parent",
+        "resource_type",
+        "manufacturer",
+        "model_number",
+        "criticality",
+        "status",
+    )
+    list_filter = (
+        "status",
+        "criticality",
+        ("area__site", admin.RelatedOnlyFieldListFilter),
+        ("resource_type", admin.RelatedOnlyFieldListFilter),
+    )
+    list_select_related = ("area", "parent", "resource_type")
     search_fields = ("tag", "name", "manufacturer", "model_number", "serial_number")
-    autocomplete_fields = ("area", "parent")
+    autocomplete_fields = ("area", "parent", "resource_type")
 
 
 @admin.register(Container)

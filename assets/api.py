@@ -21,6 +21,7 @@ from assets.models import (
     EntityStatus,
     Material,
     Resource,
+    ResourceType,
 )
 from core.api.serializers import CleanModelSerializer, ScopedPrimaryKeyRelatedField
 from core.api.viewsets import WritableViewSet
@@ -101,6 +102,34 @@ class AreaViewSet(WritableViewSet):
         return in_sites(queryset, site_ids)
 
 
+# --- Resource types ----------------------------------------------------------------------------
+class ResourceTypeFilterSet(SearchFilterSet):
+    search_fields = ("name", "manufacturer", "model_number")
+
+    class Meta:
+        model = ResourceType
+        fields: list[str] = []
+
+
+class ResourceTypeSerializer(CleanModelSerializer):
+    class Meta:
+        model = ResourceType
+        fields = ["id", "name", "manufacturer", "model_number", "description", "updated_at"]
+        read_only_fields = ["updated_at"]
+
+
+class ResourceTypeViewSet(WritableViewSet):
+    """Kinds of equipment as made (manufacturer and model); shared by every site."""
+
+    queryset = ResourceType.objects.all()
+    serializer_class = ResourceTypeSerializer
+    filterset_class = ResourceTypeFilterSet
+    ordering_fields = ["id", "name", "updated_at"]
+
+    def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
+        return queryset  # not tied to a site
+
+
 # --- Resources, containers, materials ----------------------------------------------------------
 class EntityFilterSet(SearchFilterSet):
     area = django_filters.NumberFilter(label=_("Area (with everything in it)"), method="filter_area")
@@ -115,6 +144,7 @@ class ResourceFilterSet(EntityFilterSet):
     search_fields = ("tag", "name", "serial_number", "manufacturer", "model_number")
     status = django_filters.ChoiceFilter(choices=EntityStatus.choices)
     parent = django_filters.NumberFilter(field_name="parent_id")
+    resource_type = django_filters.NumberFilter(field_name="resource_type_id")
 
     class Meta:
         model = Resource
@@ -135,6 +165,7 @@ class ResourceSerializer(CleanModelSerializer):
             "name",
             "area",
             "parent",
+            "resource_type",
             "manufacturer",
             "model_number",
             "serial_number",
@@ -307,6 +338,7 @@ class CounterViewSet(WritableViewSet):
 
 ROUTES: list[tuple[str, Any, str]] = [
     ("areas", AreaViewSet, "area"),
+    ("resource-types", ResourceTypeViewSet, "resourcetype"),
     ("resources", ResourceViewSet, "resource"),
     ("containers", ContainerViewSet, "container"),
     ("materials", MaterialViewSet, "material"),

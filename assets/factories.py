@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import factory
 
-from assets.models import Area, AreaKind, Container, Counter, CounterKind, Material, Reading, Resource
+from assets.models import Area, AreaKind, Container, Counter, CounterKind, Material, Reading, Resource, ResourceType
 
 
 class SiteFactory(factory.django.DjangoModelFactory):
@@ -28,6 +28,15 @@ class AreaFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"AREA{n}")
     name = factory.Sequence(lambda n: f"Building {n}")
     parent = factory.SubFactory(SiteFactory)
+
+
+class ResourceTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ResourceType
+
+    name = factory.Sequence(lambda n: f"Centrifugal pump type {n}")
+    manufacturer = "Grundfos"
+    model_number = factory.Sequence(lambda n: f"CR {n}")
 
 
 class ResourceFactory(factory.django.DjangoModelFactory):

@@ -13,7 +13,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from assets.models import Area, Criticality, EntityStatus, Resource
+from assets.models import Area, Criticality, EntityStatus, Resource, ResourceType
 from core.scoping import visible_site_ids
 
 
@@ -29,6 +29,9 @@ class ResourceFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(label=_("Status"), choices=EntityStatus.choices, empty_label=_("Any"))
     criticality = django_filters.ChoiceFilter(label=_("Criticality"), choices=Criticality.choices, empty_label=_("Any"))
+    resource_type = django_filters.ModelChoiceFilter(
+        label=_("Type"), queryset=ResourceType.objects.order_by("name"), empty_label=_("Any")
+    )
 
     class Meta:
         model = Resource

@@ -268,6 +268,26 @@ class SiteScopedQuerySet(models.QuerySet[Any]):
         return self.filter(area__site_id=site.pk)
 
 
+class ResourceType(models.Model):
+    """A kind of equipment as made: one pump model of one manufacturer. Resources of a type share its
+    spare parts list (and COBie "Type" sheets fill these)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True)
+    model_number = models.CharField(_("model number"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("resource type")
+        verbose_name_plural = _("resource types")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Resource(CoordinatesMixin):
     """A piece of equipment that is maintained: pump, chlorinator, generator, autoclave..."""
 
@@ -276,6 +296,14 @@ class Resource(CoordinatesMixin):
     area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="resources")
     parent = models.ForeignKey(
         "self", verbose_name=_("part of"), null=True, blank=True, on_delete=models.PROTECT, related_name="components"
+    )
+    resource_type = models.ForeignKey(
+        ResourceType,
+        verbose_name=_("type"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="resources",
     )
     manufacturer = models.CharField(_("manufacturer"), max_length=200, blank=True)
     model_number = models.CharField(_("model number"), max_length=100, blank=True)

@@ -256,7 +256,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A resource: data, photo, location, counters with a chart, orders, applied plans and history."""
     site_ids = visible_site_ids(request.user)
     resource = get_object_or_404(
-        Resource.objects.in_sites(site_ids).select_related("area", "area__site", "parent"), pk=pk
+        Resource.objects.in_sites(site_ids).select_related("area", "area__site", "parent", "resource_type"), pk=pk
     )
     location = list(Area.objects.filter(pk__in=area_path_ids(resource.area)).order_by("path"))
 

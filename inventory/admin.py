@@ -28,6 +28,7 @@ from inventory.models import (
     PurchaseOrderLine,
     PurchaseRequest,
     Reservation,
+    SparePart,
     StockBalance,
     StockLocation,
     StockMovement,
@@ -83,6 +84,37 @@ class PartAdmin(SimpleHistoryAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return () if obj is None else self.readonly_fields  # a new part starts at a price
+
+
+@admin.register(SparePart)
+class SparePartAdmin(SimpleHistoryAdmin):
+    """Spare parts lists; rows are added, changed and removed through the same services as the API."""
+
+    list_display = ("part", "resource", "resource_type", "quantity", "note")
+    list_select_related = ("part", "resource", "resource_type")
+    list_filter = (("resource_type", admin.RelatedOnlyFieldListFilter),)
+    search_fields = ("part__part_number", "part__description", "resource__tag", "resource_type__name")
+    autocomplete_fields = ("part", "resource", "resource_type")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        return super().get_queryset(request).visible_in(visible_site_ids(request.user))
+
+    def save_model(self, request: HttpRequest, obj: SparePart, form: Any, change: bool) -> None:
+        if change:
+            services.spare_part_change(spare_part=obj, user=request.user, quantity=obj.quantity, note=obj.note)
+            return
+        saved = services.spare_part_add(
+            part=obj.part,
+            quantity=obj.quantity,
+            user=request.user,
+            resource=obj.resource,
+            resource_type=obj.resource_type,
+            note=obj.note,
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request: HttpRequest, obj: SparePart) -> None:
+        services.spare_part_remove(spare_part=obj, user=request.user)
 
 
 @admin.register(Vendor)

@@ -15,13 +15,14 @@ from typing import Any
 import django_filters
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from assets.models import Area
+from assets.models import Area, Resource
 from core.api.pagination import CountFreePagination
 from core.api.serializers import CleanModelSerializer, ScopedPrimaryKeyRelatedField
 from core.api.viewsets import ReadOnlyViewSet, WritableViewSet
@@ -39,6 +40,7 @@ from inventory.models import (
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseRequest,
+    SparePart,
     StockBalance,
     StockLocation,
     StockMovement,
@@ -638,6 +640,80 @@ class BudgetViewSet(ReadOnlyViewSet):
         )
 
 
+# --- Spare parts lists -------------------------------------------------------------------------
+def resources_in_sites(queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
+    return queryset.in_sites(site_ids)  # type: ignore[attr-defined]
+
+
+class SparePartFilterSet(django_filters.FilterSet):
+    resource = django_filters.NumberFilter(field_name="resource_id")
+    resource_type = django_filters.NumberFilter(field_name="resource_type_id")
+    part = django_filters.NumberFilter(field_name="part_id")
+
+    class Meta:
+        model = SparePart
+        fields: list[str] = []
+
+
+class SparePartSerializer(CleanModelSerializer):
+    resource = ScopedPrimaryKeyRelatedField(
+        scope=resources_in_sites, queryset=Resource.objects.select_related("area"), required=False, allow_null=True
+    )
+
+    class Meta:
+        model = SparePart
+        fields = ["id", "resource", "resource_type", "part", "quantity", "note", "updated_at"]
+        read_only_fields = ["updated_at"]
+        # The model's full_clean() checks its conditional unique constraints (DRF's validator would
+        # require both fields of each).
+        validators: list[Any] = []
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if self.instance is not None:
+            for name in ("resource", "resource_type", "part"):
+                if name in attrs and attrs[name] != getattr(self.instance, name):
+                    raise serializers.ValidationError(
+                        {name: _("Remove the row and add another instead of changing this.")}
+                    )
+        return attrs
+
+
+class SparePartViewSet(mixins.DestroyModelMixin, WritableViewSet):
+    """Spare parts lists: a resource's own rows (of the user's sites) and resource types' rows (shared).
+    Created, changed and removed through ``inventory.services.spare_part_*``."""
+
+    queryset = SparePart.objects.select_related("part")
+    serializer_class = SparePartSerializer
+    filterset_class = SparePartFilterSet
+    ordering_fields = ["id", "updated_at"]
+
+    def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
+        return queryset.visible_in(site_ids)  # type: ignore[attr-defined]
+
+    def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.spare_part_add(
+            part=data["part"],
+            quantity=data["quantity"],
+            user=self.request.user,
+            resource=data.get("resource"),
+            resource_type=data.get("resource_type"),
+            note=data.get("note", ""),
+        )
+
+    def perform_update(self, serializer: Any) -> None:
+        data = serializer.validated_data
+        serializer.instance = services.spare_part_change(
+            spare_part=serializer.instance,
+            user=self.request.user,
+            quantity=data.get("quantity", serializer.instance.quantity),
+            note=data.get("note"),
+        )
+
+    def perform_destroy(self, instance: SparePart) -> None:
+        services.spare_part_remove(spare_part=instance, user=self.request.user)
+
+
 ROUTES: list[tuple[str, Any, str]] = [
     ("parts", PartViewSet, "part"),
     ("vendors", VendorViewSet, "vendor"),
@@ -648,4 +724,5 @@ ROUTES: list[tuple[str, Any, str]] = [
     ("purchase-orders", PurchaseOrderViewSet, "purchaseorder"),
     ("contracts", ContractViewSet, "contract"),
     ("budgets", BudgetViewSet, "budget"),
+    ("spare-parts", SparePartViewSet, "sparepart"),
 ]

@@ -33,6 +33,7 @@ from assets.factories import (
     MaterialFactory,
     ReadingFactory,
     ResourceFactory,
+    ResourceTypeFactory,
     SiteFactory,
 )
 from assets.models import Area, AreaKind, Attachment, Counter, Reading, Resource
@@ -52,7 +53,7 @@ from inventory.factories import (
     purchase_request_row,
     reservation_row,
 )
-from inventory.models import PurchaseOrderLine
+from inventory.models import PurchaseOrderLine, SparePart
 from mms.models import Heartbeat
 from orders.models import (
     ActionLog,
@@ -175,10 +176,21 @@ def work_order_row() -> models.Model:
     return order
 
 
+_spare_rows = itertools.count()
+
+
+def spare_part_row() -> models.Model:
+    """Every other row belongs to a resource (of a type), the others to a type."""
+    kind = ResourceTypeFactory()
+    owner = {"resource": ResourceFactory(resource_type=kind)} if next(_spare_rows) % 2 else {"resource_type": kind}
+    return SparePart.objects.create(part=PartFactory(), quantity=Decimal(2), **owner)
+
+
 # One way to make a row of each registered model, with whatever it points at.
 ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "assets.area": lambda: AreaFactory(kind=AreaKind.FLOOR, parent=AreaFactory()),
     "assets.resource": lambda: ResourceFactory(parent=ResourceFactory()),
+    "assets.resourcetype": ResourceTypeFactory,
     "assets.container": ContainerFactory,
     "assets.material": MaterialFactory,
     "assets.counter": CounterFactory,
@@ -199,6 +211,7 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "inventory.contract": lambda: ContractFactory(),
     "inventory.costentry": cost_entry_row,
     "inventory.budget": BudgetFactory,
+    "inventory.sparepart": spare_part_row,
     "mms.heartbeat": lambda: Heartbeat.objects.create(
         name=f"beat-{next(_numbers)}", beat_at=timezone.now(), worker="celery@host", count=3
     ),
