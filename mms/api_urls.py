@@ -19,6 +19,7 @@ API_MODULES = [
     "orders.records_api",
     "orders.readings_api",
     "orders.webhooks_api",
+    "orders.adhoc_api",
     "assets.api",
     "people.api",
     "inventory.api",

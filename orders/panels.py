@@ -1,20 +1,23 @@
-"""Work-order panels (``core.panels``): a resource's open and past orders on the resource page, and the
-order page's store panel (what the order holds in stock and what it cost)."""
+"""Work-order panels (``core.panels``): a resource's open and past orders and the ad-hoc work its applied
+plans offer on the resource page, and the order page's store panel (what the order holds in stock and what
+it cost)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any
 
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.http import HttpRequest
 
 from core.pagination import paginate
 from core.panels import register_panel
 from core.roles import STOREKEEPER
-from core.scoping import has_role, is_administrator
+from core.scoping import has_role, is_administrator, user_group_ids
 from inventory.models import Reservation, StockLocation
 from orders.models import WorkOrder
 from orders.services import order_cost
+from plans.models import Activity, PlanInstance, TriggerKind
 
 SECTION_PAGE_SIZE = 10
 
@@ -40,6 +43,32 @@ def resource_orders_panel(request: HttpRequest, resource: Any) -> dict[str, Any]
             SECTION_PAGE_SIZE,
         ),
     }
+
+
+@register_panel("resource.main", name="ad_hoc", template="orders/_resource_ad_hoc.html", position=35)
+def resource_ad_hoc_panel(request: HttpRequest, resource: Any) -> dict[str, Any] | None:
+    """The ad-hoc activities of the plans active on the resource, each with a button to create its work
+    order; shown only to those who may (``services.may_create_ad_hoc``: the instance's owner role,
+    supervisors of work orders, administrators) and only when there is one. Three queries, paged."""
+    user = request.user
+    if not user.is_authenticated or not user.has_perm("orders.view_workorder"):
+        return None
+    ad_hoc = Activity.objects.filter(version_id=OuterRef("plan__effective_version_id"), trigger=TriggerKind.AD_HOC)
+    instances = PlanInstance.objects.active().filter(Exists(ad_hoc), resource=resource)
+    if not (is_administrator(user) or user.has_perm("orders.supervise_workorder")):
+        instances = instances.filter(owner_role_id__in=user_group_ids(user))
+    listed = instances.select_related("plan", "owner_role").order_by("plan__code", "pk")
+    page = paginate(request, listed, "ad_hoc_page", SECTION_PAGE_SIZE)
+    if not page:
+        return None
+    by_version: dict[int, list[Activity]] = defaultdict(list)
+    for activity in Activity.objects.filter(
+        version_id__in={instance.plan.effective_version_id for instance in page}, trigger=TriggerKind.AD_HOC
+    ).order_by("position", "pk"):
+        by_version[activity.version_id].append(activity)
+    for instance in page:
+        instance.ad_hoc_activities = by_version[instance.plan.effective_version_id or 0]
+    return {"ad_hoc_instances": page}
 
 
 @register_panel("order.main", name="stock", template="orders/_stock_panel.html", position=50)

@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
@@ -38,7 +39,7 @@ from orders.models import (
     WorkOrder,
 )
 from people.models import Employee, EmployeeCertification
-from plans.models import Priority
+from plans.models import Activity, PlanInstance, Priority, TriggerKind
 from plans.services import ENTITY_FIELD_BY_MODEL
 
 TECHNICIAN_ROLE = "Technician"
@@ -224,6 +225,99 @@ def order_request_corrective(
     )
     order.full_clean(exclude=["execution_state", "schedule_state", "site", "number"])
     return _save(order, user, "requested")
+
+
+def may_create_ad_hoc(user: Any, plan_instance: PlanInstance) -> bool:
+    """Whether the user may create orders from the instance's ad-hoc activities: its owner role, a
+    supervisor of work orders (``orders.supervise_workorder``) or an administrator. Sites are checked apart."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if is_administrator(user) or plan_instance.owner_role_id in user_group_ids(user):
+        return True
+    return bool(user.has_perm("orders.supervise_workorder"))
+
+
+@transaction.atomic
+def order_create_ad_hoc(
+    *,
+    plan_instance: PlanInstance,
+    activity: Activity,
+    user: Any,
+    title: str = "",
+    description: str = "",
+    priority: int | None = None,
+    due_at: datetime.datetime | None = None,
+) -> WorkOrder:
+    """A planner or supervisor asks for the work of an ad-hoc activity of a plan instance now.
+
+    The order is a planned one (the plan's work, on the plan's entity, owned by the instance's owner role)
+    for the activity of the plan's effective version, as the next occurrence of that activity on the
+    instance; it carries the activity's checklist, data collection, requirements and bill of parts
+    (copied to its planned parts), and its auto-approve / auto-release run as for generated orders.
+    Title, priority and instructions default to the activity's.
+    """
+    if not may_create_ad_hoc(user, plan_instance):
+        raise ActionForbidden(
+            _("Only the owner role of this plan instance (%(role)s) or a supervisor may create ad-hoc work.")
+            % {"role": plan_instance.owner_role.name}
+        )
+    # Two people creating from the same activity at once: the instance's row lock makes the second wait
+    # and read the first one's sequence (the unique occurrence constraint is the last line of defence).
+    instance = (
+        PlanInstance.objects.select_for_update(of=("self",))
+        .select_related("plan", "area", "resource__area", "container__area", "material__area")
+        .get(pk=plan_instance.pk)
+    )
+    entity = instance.entity
+    assert entity is not None  # exactly one entity (a database constraint)
+    site = entity_site(entity)
+    site_ids = visible_site_ids(user)
+    if site_ids is not None and site.pk not in site_ids:
+        raise ActionForbidden(_("You do not have access to this plan instance."))
+    if not instance.active:
+        raise ActionNotAllowed(
+            _("The plan %(plan)s is no longer active on %(entity)s.") % {"plan": instance.plan.code, "entity": entity}
+        )
+    if activity.trigger != TriggerKind.AD_HOC:
+        raise ActionNotAllowed(
+            _("%(activity)s is scheduled by its trigger; only ad-hoc activities are created by hand.")
+            % {"activity": activity.name}
+        )
+    if instance.plan.effective_version_id is None or activity.version_id != instance.plan.effective_version_id:
+        raise ActionNotAllowed(
+            _("%(activity)s is not an activity of the effective version of plan %(plan)s.")
+            % {"activity": activity.name, "plan": instance.plan.code}
+        )
+    if priority is None:
+        priority = activity.priority
+    if priority not in Priority.values:
+        raise ActionNotAllowed(_("Choose a valid priority."))
+    if due_at is not None and due_at < timezone.now() - datetime.timedelta(days=1):
+        raise ActionNotAllowed(_("The due time cannot be in the past."))
+    last = WorkOrder.objects.filter(plan_instance=instance, activity_code=activity.code).aggregate(top=Max("sequence"))[
+        "top"
+    ]
+    order = WorkOrder(
+        number=allocate_order_numbers(1)[0],
+        kind=OrderKind.PLANNED,
+        plan_instance=instance,
+        activity=activity,
+        activity_code=activity.code,
+        sequence=(last or 0) + 1,
+        site=site,
+        # The activity's instructions are shown from the activity; the description is the person's own words.
+        title=title.strip() or activity.name,
+        description=description.strip(),
+        priority=priority,
+        requester=user,
+        due_at=due_at,
+        late_due_at=due_at,
+        **{ENTITY_FIELD_BY_MODEL[type(entity)]: entity},
+    )
+    order.full_clean(exclude=["execution_state", "schedule_state", "site", "number"])
+    _save(order, user, "ad hoc")
+    copy_planned_parts(order)  # before the automatic steps: releasing reserves the planned parts
+    return apply_automatic_steps(order, user)
 
 
 def copy_planned_parts(order: WorkOrder) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orders import planner_views, record_views, views
+from orders import adhoc_views, planner_views, record_views, views
 
 app_name = "orders"
 
@@ -25,4 +25,9 @@ urlpatterns = [
     path("<int:pk>/comments/", record_views.comment_add, name="comment_add"),
     path("<int:pk>/attachments/", record_views.attachment_add, name="attachment_add"),
     path("<int:pk>/<slug:action>/", views.order_transition, name="transition"),
+]
+
+# Orders from the ad-hoc activities of a plan instance (linked from the resource page's panel).
+urlpatterns += [
+    path("plan-instances/<int:pk>/ad-hoc/", adhoc_views.ad_hoc_order_create, name="ad_hoc_create"),
 ]
