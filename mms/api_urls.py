@@ -16,6 +16,7 @@ from rest_framework.routers import DefaultRouter
 # and reading routes far more often than the others.
 API_MODULES = [
     "orders.api",
+    "orders.downtime_api",
     "assets.api",
     "people.api",
     "inventory.api",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orders import views
+from orders import downtime_views, views
 
 app_name = "orders"
 
@@ -25,4 +25,10 @@ urlpatterns = [
     path("<int:pk>/comments/", views.comment_add, name="comment_add"),
     path("<int:pk>/attachments/", views.attachment_add, name="attachment_add"),
     path("<int:pk>/<slug:action>/", views.order_transition, name="transition"),
+]
+
+# By-hand downtime, from the resource page's downtime panel (orders.downtime_views).
+urlpatterns += [
+    path("resources/<int:pk>/downtime/open/", downtime_views.downtime_open, name="downtime_open"),
+    path("resources/<int:pk>/downtime/close/", downtime_views.downtime_close, name="downtime_close"),
 ]
