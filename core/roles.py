@@ -44,6 +44,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("orders", "datavalue", ("add", "change", "view")),
         ("orders", "usedpart", ("add", "view")),
         ("orders", "comment", ("add", "view")),
+        ("orders", "downtimeperiod", VIEW),
         ("plans", "activity", VIEW),
         ("assets", "area", VIEW),
         ("assets", "resource", VIEW),

@@ -20,6 +20,7 @@ API_MODULES = [
     "orders.readings_api",
     "orders.webhooks_api",
     "orders.adhoc_api",
+    "orders.downtime_api",
     "assets.api",
     "people.api",
     "inventory.api",

@@ -306,6 +306,7 @@ SPECTACULAR_SETTINGS = {
         "EntityStatusEnum": "assets.models.EntityStatus",
         "ActionLogStatusEnum": "orders.models.ActionLogStatus",
         "WebhookEventEnum": "orders.models.WebhookEvent",
+        "DowntimeKindEnum": "orders.models.DowntimeKind",
     },
 }
 

@@ -20,13 +20,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from assets.models import EntityStatus
 from core.jobs import enqueue_many_on_commit
 from core.notifications import notify as notify_users
-from orders.models import OPEN_STATES, ActionLog, ActionLogStatus, WorkOrder
+from orders import downtime
+from orders.models import OPEN_STATES, ActionLog, ActionLogStatus, DowntimeKind, WorkOrder
 from plans.models import ActionKind, ActivityAction
 
 WEBHOOK_TIMEOUT_SECONDS = 10
@@ -215,17 +217,25 @@ def webhook(entry: ActionLog) -> None:
 
 
 def hold_entity(entry: ActionLog) -> None:
-    """Put the order's resource or container on hold while the order is open."""
+    """Put the order's resource or container on hold while the order is open (a downtime period opens,
+    pointing at the order). An entity already down or on hold is left as it is."""
     order = WorkOrder.objects.select_related("resource", "container").get(pk=entry.order_id)
     if order.execution_state not in OPEN_STATES:
         return  # closed meanwhile: nothing to hold
     entity = order.resource or order.container
     if entity is None:
         raise ActionFailed("only resources and containers can be put on hold")
-    if entity.status == EntityStatus.IN_SERVICE:
-        entity.status = EntityStatus.ON_HOLD
-        setattr(entity, "_change_reason", f"on hold: {order.number} late")  # noqa: B010 - read by simple-history
-        entity.save(update_fields=["status"])
+    with transaction.atomic():
+        # A person may mark it down while the action runs: decide on the locked row.
+        entity = type(entity).objects.select_for_update().get(pk=entity.pk)
+        if entity.status == EntityStatus.IN_SERVICE:
+            downtime.downtime_open(
+                entity=entity,
+                kind=DowntimeKind.ON_HOLD,
+                reason=f"on hold: {order.number} late",
+                user=None,
+                order=order,
+            )
 
 
 def raise_priority(entry: ActionLog) -> None:
@@ -234,9 +244,9 @@ def raise_priority(entry: ActionLog) -> None:
     )
 
 
-def release_hold(order: WorkOrder) -> None:
-    """When an order closes, a resource or container it put on hold goes back in service, unless another
-    open order of it holds it too."""
+def release_hold(order: WorkOrder, user: Any = None) -> None:
+    """When an order closes, a resource or container it put on hold goes back in service (its downtime
+    period closes), unless another open order of it holds it too."""
     held = ActionLog.objects.filter(order=order, kind=ActionKind.HOLD_ENTITY, status=ActionLogStatus.SUCCEEDED).exists()
     entity = order.resource or order.container
     if not held or entity is None or entity.status != EntityStatus.ON_HOLD:
@@ -249,9 +259,7 @@ def release_hold(order: WorkOrder) -> None:
         **{f"order__{field}_id": entity.pk},
     ).exclude(order=order)
     if not others.exists():
-        entity.status = EntityStatus.IN_SERVICE
-        setattr(entity, "_change_reason", f"released: {order.number} closed")  # noqa: B010 - read by simple-history
-        entity.save(update_fields=["status"])
+        downtime.downtime_close(entity=entity, user=user, note=f"released: {order.number} closed")
 
 
 def purchase_request(entry: ActionLog) -> None:

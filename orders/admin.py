@@ -12,13 +12,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import ActionForbidden, ActionNotAllowed
-from orders import services
+from orders import downtime, services
 from orders.models import (
     ActionLog,
     Assignment,
     ChecklistAnswer,
     Comment,
     DataValue,
+    DowntimePeriod,
     LabourEntry,
     PlannedPart,
     SchedulerRun,
@@ -221,3 +222,48 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+
+@admin.register(DowntimePeriod)
+class DowntimePeriodAdmin(admin.ModelAdmin):
+    """Read-only: periods open and close through the services (resource page, API, hold action, reports);
+    the admin action "Back in service" calls the same service."""
+
+    list_display = ("entity", "kind", "started_at", "ended_at", "order", "opened_by", "closed_by")
+    list_filter = ("kind", ("ended_at", admin.EmptyFieldListFilter))
+    list_select_related = ("resource", "container", "order", "opened_by", "closed_by")
+    search_fields = ("resource__tag", "container__tag", "order__number", "reason")
+    readonly_fields = (
+        "kind",
+        "resource",
+        "container",
+        "started_at",
+        "ended_at",
+        "reason",
+        "order",
+        "opened_by",
+        "closed_by",
+        "close_note",
+        "updated_at",
+    )
+    actions = ["back_in_service"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Back in service"), permissions=["change"])
+    def back_in_service(self, request: HttpRequest, queryset: QuerySet[DowntimePeriod]) -> None:
+        for period in queryset.filter(ended_at__isnull=True).select_related("resource", "container"):
+            entity = period.entity
+            assert entity is not None
+            try:
+                downtime.downtime_close(
+                    entity=entity, user=request.user, note=str(_("Closed in the admin")), period_id=period.pk
+                )
+            except (ActionNotAllowed, ActionForbidden) as error:
+                self.message_user(request, f"{entity}: {error.message}", level=messages.ERROR)
+            else:
+                self.message_user(request, f"{entity}: {_('back in service')}")

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assets.models import Counter
 from inventory.models import Part, StockLocation
-from orders.models import WorkOrder
+from orders.models import DowntimeKind, WorkOrder
 from people.models import Employee
 
 REASON_MAX = 1000
@@ -218,3 +218,25 @@ class CalendarForm(forms.Form):
     def period(self, today: datetime.date) -> tuple[str, datetime.date]:
         data = self.cleaned_data if self.is_valid() else {}
         return data.get("view") or "month", data.get("date") or today
+
+
+# --- Downtime ----------------------------------------------------------------------------------
+class DowntimeOpenForm(forms.Form):
+    """Mark a resource down or on hold by hand: which of the two, and why (required)."""
+
+    kind = forms.ChoiceField(label=_("Status"), choices=DowntimeKind.choices, widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Why?"),
+        max_length=REASON_MAX,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("e.g. Bearing noise, stopped for inspection")}),
+        strip=True,
+        error_messages={"required": _("Say why the equipment is out of service.")},
+    )
+
+
+class DowntimeCloseForm(forms.Form):
+    """Put a resource back in service, with an optional note (what was done)."""
+
+    note = forms.CharField(
+        label=_("Note"), max_length=REASON_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2}), strip=True
+    )

@@ -1,6 +1,6 @@
-"""Work-order panels (``core.panels``): a resource's open and past orders and the ad-hoc work its applied
-plans offer on the resource page, and the order page's store panel (what the order holds in stock and what
-it cost)."""
+"""Work-order panels (``core.panels``) on the resource page: its downtime, its open and past orders, and the
+ad-hoc work its applied plans offer; and the order page's store panel (what the order holds in stock and
+what it cost)."""
 
 from __future__ import annotations
 
@@ -15,11 +15,34 @@ from core.panels import register_panel
 from core.roles import STOREKEEPER
 from core.scoping import has_role, is_administrator, user_group_ids
 from inventory.models import Reservation, StockLocation
-from orders.models import WorkOrder
+from orders.forms import DowntimeCloseForm, DowntimeOpenForm
+from orders.models import DowntimePeriod, WorkOrder
 from orders.services import order_cost
 from plans.models import Activity, PlanInstance, TriggerKind
 
 SECTION_PAGE_SIZE = 10
+DOWNTIME_PAGE_SIZE = 10
+
+
+@register_panel("resource.main", name="downtime", template="orders/_resource_downtime.html", position=15)
+def resource_downtime_panel(request: HttpRequest, resource: Any) -> dict[str, Any] | None:
+    """The resource's status, its open downtime period (since when, why, which order), the forms to mark
+    it down / on hold or back in service (for users who may change resources), and its past periods,
+    paged. Hidden from roles that may not see downtime."""
+    user = request.user
+    if not user.has_perm("orders.view_downtimeperiod"):
+        return None
+    periods = DowntimePeriod.objects.for_entity(resource).select_related("order", "opened_by", "closed_by")
+    may_change = user.has_perm("assets.change_resource")
+    return {
+        "resource": resource,
+        "open_period": periods.open().first(),
+        "periods": paginate(request, periods.order_by("-started_at", "-pk"), "downtime_page", DOWNTIME_PAGE_SIZE),
+        "may_change": may_change,
+        "may_see_orders": user.has_perm("orders.view_workorder"),
+        "open_form": DowntimeOpenForm(auto_id="id_downtime_%s") if may_change else None,
+        "close_form": DowntimeCloseForm(auto_id="id_downtime_close_%s") if may_change else None,
+    }
 
 
 @register_panel("resource.main", name="orders", template="orders/_resource_orders.html", position=20)

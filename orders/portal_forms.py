@@ -39,6 +39,11 @@ class BreakdownReportForm(forms.Form):
     priority = forms.TypedChoiceField(
         label=_("How urgent is it?"), choices=Priority.choices, coerce=int, initial=Priority.HIGH
     )
+    entity_down = forms.BooleanField(
+        label=_("The equipment is down (it does not work at all)"),
+        required=False,
+        help_text=_("It is marked down until a supervisor puts it back in service."),
+    )
     photo = forms.ImageField(
         label=_("Photo (optional)"),
         required=False,

@@ -118,6 +118,7 @@ def report_breakdown(request: HttpRequest, form: BreakdownReportForm) -> WorkOrd
                 title=data["title"],
                 description=data["description"],
                 priority=data["priority"],
+                entity_down=data.get("entity_down", False),
             )
             if data.get("photo"):
                 records.attachment_add(order=order, user=request.user, file=data["photo"], title=_("Photo"))

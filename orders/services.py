@@ -30,9 +30,11 @@ from core.notifications import notify
 from core.numbering import numbers_allocate
 from core.scoping import is_administrator, user_group_ids, visible_site_ids
 from inventory import services as inventory_services
+from orders import downtime
 from orders.models import (
     OPEN_STATES,
     Assignment,
+    DowntimeKind,
     ExecutionState,
     OrderKind,
     PlannedPart,
@@ -126,7 +128,7 @@ def _save(order: WorkOrder, user: Any, reason: str = "", reserve_at: Any = None)
     order._history_user = user if getattr(user, "is_authenticated", False) else None  # type: ignore[attr-defined]
     order.save()
     if order.is_closed:
-        _after_close(order)
+        _after_close(order, user)
     elif reason in ("release", "auto-release"):
         _after_release(order, user, reserve_at)
     webhooks.order_saved(order, created=created, transition=reason.split(":")[0])
@@ -169,10 +171,10 @@ def _after_release(order: WorkOrder, user: Any, location: Any = None) -> None:
         )
 
 
-def _after_close(order: WorkOrder) -> None:
+def _after_close(order: WorkOrder, user: Any = None) -> None:
     from orders.actions import release_hold
 
-    release_hold(order)
+    release_hold(order, user)
     # What the order still holds goes back to the store; its labour cost is posted to the site's spending.
     inventory_services.reservations_free(reference=order.number, user=None)
     labour: dict[str, Decimal] = {}
@@ -197,8 +199,13 @@ def order_request_corrective(
     description: str = "",
     priority: int = Priority.HIGH,
     due_at: datetime.datetime | None = None,
+    entity_down: bool = False,
 ) -> WorkOrder:
-    """Report a breakdown or request work on an entity; the order starts as requested."""
+    """Report a breakdown or request work on an entity; the order starts as requested.
+
+    ``entity_down``: the reporter says the resource or container is down; it is marked down and a
+    downtime period opens, pointing at the new order (one already open is kept).
+    """
     if not getattr(user, "is_authenticated", False) or not user_group_ids(user):
         raise ActionForbidden(_("Only users with a role can report work."))
     site = entity_site(entity)
@@ -223,8 +230,14 @@ def order_request_corrective(
         late_due_at=due_at,
         **{ENTITY_FIELD_BY_MODEL[type(entity)]: entity},
     )
+    if entity_down and not isinstance(entity, Resource | Container):
+        raise ActionNotAllowed(_("Only equipment and containers can be marked down."))
     order.full_clean(exclude=["execution_state", "schedule_state", "site", "number"])
-    return _save(order, user, "requested")
+    order = _save(order, user, "requested")
+    if entity_down:
+        assert isinstance(entity, Resource | Container)
+        downtime.downtime_open(entity=entity, kind=DowntimeKind.DOWN, reason=order.title, user=user, order=order)
+    return order
 
 
 def may_create_ad_hoc(user: Any, plan_instance: PlanInstance) -> bool:

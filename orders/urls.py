@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import path
 
-from orders import adhoc_views, planner_views, record_views, views
+from orders import adhoc_views, downtime_views, planner_views, record_views, views
 
 app_name = "orders"
 
@@ -30,4 +30,10 @@ urlpatterns = [
 # Orders from the ad-hoc activities of a plan instance (linked from the resource page's panel).
 urlpatterns += [
     path("plan-instances/<int:pk>/ad-hoc/", adhoc_views.ad_hoc_order_create, name="ad_hoc_create"),
+]
+
+# By-hand downtime, from the resource page's downtime panel (orders.downtime_views).
+urlpatterns += [
+    path("resources/<int:pk>/downtime/open/", downtime_views.downtime_open, name="downtime_open"),
+    path("resources/<int:pk>/downtime/close/", downtime_views.downtime_close, name="downtime_close"),
 ]

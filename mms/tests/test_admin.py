@@ -61,6 +61,8 @@ from orders.models import (
     ChecklistAnswer,
     Comment,
     DataValue,
+    DowntimeKind,
+    DowntimePeriod,
     LabourEntry,
     PlannedPart,
     SchedulerRun,
@@ -121,6 +123,7 @@ NOT_ADDABLE = {
     "orders.actionlog": "written by the scheduler when a schedule transition fires an action",
     "orders.schedulerrun": "written by the scheduler jobs",
     "orders.webhookdelivery": "written when an event is sent to a subscription",
+    "orders.downtimeperiod": "opened and closed by the downtime services (resource page, API, hold action, reports)",
     "inventory.stockbalance": "kept by the stock services with every movement",
     "inventory.stockmovement": "the ledger is written only by the stock services",
     "inventory.reservation": "made when an order is released, through the services",
@@ -235,6 +238,9 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
         order=work_order_row(),
         event=WebhookEvent.EXECUTION_TRANSITION,
         transition="approve",
+    ),
+    "orders.downtimeperiod": lambda: DowntimePeriod.objects.create(
+        resource=ResourceFactory(), kind=DowntimeKind.DOWN, reason="Seal leaks", order=work_order_row()
     ),
     # The token admin addresses a token by its user's id (TokenProxy.pk).
     "authtoken.tokenproxy": lambda: TokenProxy.objects.get(key=Token.objects.create(user=UserFactory()).key),
