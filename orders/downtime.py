@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from assets.models import Container, EntityStatus, Resource
 from core.errors import ActionNotAllowed
-from orders.models import DowntimeKind, DowntimePeriod, WorkOrder
+from orders.models import DowntimeKind, DowntimePeriod, ExecutionState, WorkOrder
 
 Entity = Resource | Container
 
@@ -129,3 +129,31 @@ def downtime_close(
     if entity.status in DOWNTIME_STATUSES:
         _set_status(entity, EntityStatus.IN_SERVICE, user, note.strip() or _("Back in service"))
     return current
+
+
+def downtime_follow_order_close(*, order: WorkOrder, user: Any) -> DowntimePeriod | None:
+    """When the order that took its asset down closes, the downtime follows it.
+
+    Accepted (closed): the repair is done, so the asset's open "down" period that this order opened is
+    closed and the asset goes back in service. Joined into another order: that order now carries the
+    period. Skipped, rejected or canceled: the period stays open (whether the asset still is down is a
+    person's call, on the resource page). Returns the period closed or moved, if any.
+    """
+    period = DowntimePeriod.objects.filter(order=order, ended_at__isnull=True, kind=DowntimeKind.DOWN).first()
+    if period is None:
+        return None
+    if order.execution_state == ExecutionState.CLOSED_AS_JOINED and order.joined_into_id:
+        DowntimePeriod.objects.filter(pk=period.pk).update(order_id=order.joined_into_id, updated_at=timezone.now())
+        period.order_id = order.joined_into_id
+        return period
+    if order.execution_state != ExecutionState.CLOSED:
+        return None
+    entity = period.resource or period.container
+    assert entity is not None  # exactly one (a database constraint)
+    return downtime_close(
+        entity=entity,
+        user=user,
+        note=_("repaired: %(number)s accepted") % {"number": order.number},
+        at=order.closed_at,
+        period_id=period.pk,
+    )

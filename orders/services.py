@@ -173,8 +173,10 @@ def _after_release(order: WorkOrder, user: Any, location: Any = None) -> None:
 
 def _after_close(order: WorkOrder, user: Any = None) -> None:
     from orders.actions import release_hold
+    from orders.downtime import downtime_follow_order_close
 
     release_hold(order, user)
+    downtime_follow_order_close(order=order, user=user)
     # What the order still holds goes back to the store; its labour cost is posted to the site's spending.
     inventory_services.reservations_free(reference=order.number, user=None)
     labour: dict[str, Decimal] = {}

@@ -226,6 +226,49 @@ def test_only_equipment_can_be_reported_down(site, sup):
         services.order_request_corrective(entity=site, user=sup, title="Roof leaks", entity_down=True)
 
 
+def reported_down(pump, sup, title="Pump stopped"):
+    order = services.order_request_corrective(entity=pump, user=sup, title=title, entity_down=True)
+    assert refreshed(pump).status == EntityStatus.DOWN
+    return order
+
+
+def test_accepting_the_breakdown_order_ends_its_downtime(pump, sup, tech):
+    order = reported_down(pump, sup)
+    order = services.order_approve(order=order, user=sup)
+    order = services.order_release(order=order, user=sup)
+    order = services.order_begin(order=order, user=tech)
+    order = services.order_complete(order=order, user=tech)
+    period = DowntimePeriod.objects.get(order=order)
+    assert period.ended_at is None  # waiting for acceptance: not repaired yet
+    services.order_accept(order=order, user=sup)
+    period.refresh_from_db()
+    order.refresh_from_db()
+    assert (period.ended_at, period.closed_by, period.close_note) == (
+        order.closed_at,
+        sup,
+        f"repaired: {order.number} accepted",
+    )
+    assert refreshed(pump).status == EntityStatus.IN_SERVICE
+
+
+def test_a_joined_breakdown_order_hands_its_downtime_to_the_order_it_joins(pump, sup):
+    first = reported_down(pump, sup)
+    duplicate = services.order_request_corrective(entity=pump, user=sup, title="Pump stopped again")
+    period = DowntimePeriod.objects.get(ended_at__isnull=True)
+    assert period.order == first
+    services.order_join(order=first, into=duplicate, user=sup)
+    period.refresh_from_db()
+    assert (period.order, period.ended_at) == (duplicate, None)
+    assert refreshed(pump).status == EntityStatus.DOWN
+
+
+def test_a_canceled_breakdown_order_leaves_the_asset_down(pump, sup):
+    order = reported_down(pump, sup)
+    services.order_cancel(order=order, user=sup, reason="Reported twice")
+    assert DowntimePeriod.objects.get(order=order).ended_at is None
+    assert refreshed(pump).status == EntityStatus.DOWN
+
+
 # --- The resource page -------------------------------------------------------------------------
 def resource_page(client, resource):
     return client.get(reverse("assets:resource_detail", args=[resource.pk]))
