@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
@@ -22,6 +23,7 @@ from assets.models import (
     Reading,
     Resource,
     ResourceType,
+    status_edit_error,
 )
 
 # Kinds that can hold other areas (a space holds nothing); offered as parents.
@@ -61,8 +63,20 @@ class ResourceTypeAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "manufacturer", "model_number")
 
 
+class StatusEditForm(ModelForm):
+    """Down and on hold are set through downtime (with who and why), not by editing the status."""
+
+    def clean_status(self) -> str:
+        status: str = self.cleaned_data["status"]
+        error = status_edit_error(self.initial.get("status") if self.instance.pk else None, status)
+        if error:
+            raise ValidationError(error)
+        return status
+
+
 @admin.register(Resource)
 class ResourceAdmin(SimpleHistoryAdmin):
+    form = StatusEditForm
     list_display = (
         "tag",
         "name",
@@ -87,6 +101,7 @@ class ResourceAdmin(SimpleHistoryAdmin):
 
 @admin.register(Container)
 class ContainerAdmin(SimpleHistoryAdmin):
+    form = StatusEditForm
     list_display = ("tag", "name", "container_type", "area", "capacity", "capacity_unit", "status")
     list_filter = ("status", "container_type", ("area__site", admin.RelatedOnlyFieldListFilter))
     list_select_related = ("area",)

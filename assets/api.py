@@ -11,6 +11,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
 
 from assets.models import (
     Area,
@@ -22,6 +23,7 @@ from assets.models import (
     Material,
     Resource,
     ResourceType,
+    status_edit_error,
 )
 from core.api.serializers import CleanModelSerializer, ScopedPrimaryKeyRelatedField
 from core.api.viewsets import WritableViewSet
@@ -157,6 +159,12 @@ class ResourceSerializer(CleanModelSerializer):
         scope=in_sites, queryset=Resource.objects.all(), required=False, allow_null=True
     )
 
+    def validate_status(self, value: str) -> str:
+        error = status_edit_error(self.instance.status if self.instance else None, value)
+        if error:
+            raise serializers.ValidationError(error)
+        return value
+
     class Meta:
         model = Resource
         fields = [
@@ -205,6 +213,12 @@ class ContainerFilterSet(EntityFilterSet):
 
 class ContainerSerializer(CleanModelSerializer):
     area = ScopedPrimaryKeyRelatedField(scope=in_sites, queryset=Area.objects.all())
+
+    def validate_status(self, value: str) -> str:
+        error = status_edit_error(self.instance.status if self.instance else None, value)
+        if error:
+            raise serializers.ValidationError(error)
+        return value
 
     class Meta:
         model = Container

@@ -259,6 +259,26 @@ class EntityStatus(models.TextChoices):
     RETIRED = "retired", _("Retired")
 
 
+# Going down or on hold, and coming back, opens and closes a downtime period (the work-order app keeps
+# them, with who, why and the order that caused it), so edit forms and the API may not set them directly.
+DOWNTIME_STATUSES = (EntityStatus.DOWN, EntityStatus.ON_HOLD)
+
+
+def status_edit_error(old: str | None, new: str) -> str | None:
+    """Why a form or the API may not change an entity's status from ``old`` (``None``: a new entity) to
+    ``new``, or ``None`` when it may."""
+    if new == old:
+        return None
+    if new in DOWNTIME_STATUSES or old in DOWNTIME_STATUSES:
+        return str(
+            _(
+                "Down and on hold are recorded as downtime: mark the equipment down, on hold or back in "
+                "service on its page, or through /api/v1/downtime-periods/."
+            )
+        )
+    return None
+
+
 class SiteScopedQuerySet(models.QuerySet[Any]):
     def in_sites(self, site_ids: Iterable[int] | None) -> SiteScopedQuerySet:
         """Entities of these sites; ``None`` means every site (see ``core.scoping.visible_site_ids``)."""
