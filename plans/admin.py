@@ -29,6 +29,12 @@ from assets.models import ENTITY_FIELDS
 from core.errors import ActionForbidden, ActionNotAllowed
 from plans import services
 from plans.models import (
+    ACTIVITY_AUTOMATION_FIELDS,
+    ACTIVITY_EXECUTION_FIELDS,
+    ACTIVITY_IDENTITY_FIELDS,
+    ACTIVITY_SCHEDULING_FIELDS,
+    ACTIVITY_TIME_FIELDS,
+    ACTIVITY_USAGE_FIELDS,
     TIME_TRIGGERS,
     USAGE_TRIGGERS,
     Activity,
@@ -583,28 +589,20 @@ class ActivityAdmin(VersionedContentAdminMixin, PlansAdmin):
     list_select_related = ("version__plan", "executing_role")
     search_fields = ("code", "name", "instructions", "version__plan__code", "version__plan__name")
     fieldsets = (
-        (None, {"fields": ("version", "code", "name", "position", "instructions")}),
+        (None, {"fields": ("version", *ACTIVITY_IDENTITY_FIELDS)}),
         (
             _("Trigger"),
             {
                 "fields": (
                     "trigger",
-                    ("time_interval", "time_unit", "time_early_window", "time_late_tolerance"),
-                    ("counter_name", "counter_unit"),
-                    ("usage_interval", "usage_early_window", "usage_late_tolerance"),
-                    ("schedule_next_mode", "instances_to_schedule"),
+                    ACTIVITY_TIME_FIELDS,
+                    ACTIVITY_USAGE_FIELDS[:2],
+                    ACTIVITY_USAGE_FIELDS[2:],
+                    ACTIVITY_SCHEDULING_FIELDS,
                 )
             },
         ),
-        (
-            _("Execution"),
-            {
-                "fields": (
-                    ("executing_role", "priority", "estimated_minutes"),
-                    ("auto_approve", "auto_release", "auto_accept", "requires_signature"),
-                )
-            },
-        ),
+        (_("Execution"), {"fields": (ACTIVITY_EXECUTION_FIELDS, ACTIVITY_AUTOMATION_FIELDS)}),
     )
     inlines = (
         ChecklistItemInline,

@@ -26,6 +26,7 @@ from core.roles import ROLES
 from plans import services
 from plans.filters import ChangeSetFilterSet, MaintenancePlanFilterSet, PlanInstanceFilterSet
 from plans.models import (
+    ACTIVITY_FIELDS,
     Activity,
     ActivityAction,
     BillOfPartsLine,
@@ -92,29 +93,7 @@ class ActivitySerializer(serializers.ModelSerializer):
         model = Activity
         fields = [
             "id",
-            "code",
-            "name",
-            "instructions",
-            "position",
-            "trigger",
-            "time_interval",
-            "time_unit",
-            "time_early_window",
-            "time_late_tolerance",
-            "counter_name",
-            "counter_unit",
-            "usage_interval",
-            "usage_early_window",
-            "usage_late_tolerance",
-            "schedule_next_mode",
-            "instances_to_schedule",
-            "executing_role",
-            "auto_approve",
-            "auto_release",
-            "auto_accept",
-            "requires_signature",
-            "priority",
-            "estimated_minutes",
+            *ACTIVITY_FIELDS,
             "checklist_items",
             "parts",
             "data_parameters",

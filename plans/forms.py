@@ -19,6 +19,12 @@ from core.roles import ROLES, SUPERVISOR
 from inventory.models import Part
 from people.models import Certification
 from plans.models import (
+    ACTIVITY_AUTOMATION_FIELDS,
+    ACTIVITY_EXECUTION_FIELDS,
+    ACTIVITY_FIELDS,
+    ACTIVITY_IDENTITY_FIELDS,
+    ACTIVITY_TIME_FIELDS,
+    ACTIVITY_USAGE_FIELDS,
     NOTIFY_RECIPIENTS,
     TIME_TRIGGERS,
     USAGE_TRIGGERS,
@@ -134,56 +140,32 @@ class ActivityForm(forms.ModelForm):
     """Every field of an activity, grouped; fields of another trigger kind are cleared, not refused."""
 
     FIELDSETS: list[tuple[Promise, str, Promise | None, list[str]]] = [
-        (_("Activity"), "", None, ["code", "name", "instructions", "position", "trigger"]),
+        (_("Activity"), "", None, [*ACTIVITY_IDENTITY_FIELDS, "trigger"]),
         (
             _("Time trigger"),
             "for-time",
             _("Used by time and time-and-usage triggers."),
-            ["time_interval", "time_unit", "time_early_window", "time_late_tolerance", "instances_to_schedule"],
+            [*ACTIVITY_TIME_FIELDS, "instances_to_schedule"],
         ),
         (
             _("Usage trigger"),
             "for-usage",
             _("Used by usage and time-and-usage triggers; in the counter's unit."),
-            ["counter_name", "counter_unit", "usage_interval", "usage_early_window", "usage_late_tolerance"],
+            list(ACTIVITY_USAGE_FIELDS),
         ),
         (_("Scheduling"), "for-scheduled", _("Not used by ad hoc activities."), ["schedule_next_mode"]),
-        (_("Execution"), "", None, ["executing_role", "priority", "estimated_minutes"]),
+        (_("Execution"), "", None, list(ACTIVITY_EXECUTION_FIELDS)),
         (
             _("Automation and acceptance"),
             "",
             None,
-            ["auto_approve", "auto_release", "auto_accept", "requires_signature"],
+            list(ACTIVITY_AUTOMATION_FIELDS),
         ),
     ]
 
     class Meta:
         model = Activity
-        fields = [
-            "code",
-            "name",
-            "instructions",
-            "position",
-            "trigger",
-            "time_interval",
-            "time_unit",
-            "time_early_window",
-            "time_late_tolerance",
-            "instances_to_schedule",
-            "counter_name",
-            "counter_unit",
-            "usage_interval",
-            "usage_early_window",
-            "usage_late_tolerance",
-            "schedule_next_mode",
-            "executing_role",
-            "priority",
-            "estimated_minutes",
-            "auto_approve",
-            "auto_release",
-            "auto_accept",
-            "requires_signature",
-        ]
+        fields = list(ACTIVITY_FIELDS)
         widgets = {"instructions": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -24,6 +24,7 @@ from django_fsm import can_proceed, has_transition_perm
 from assets.models import ENTITY_FIELDS, Area, Container, Counter, CounterKind, Material, Resource
 from core.errors import ActionForbidden, ActionNotAllowed
 from plans.models import (
+    ACTIVITY_FIELDS,
     ActionKind,
     Activity,
     ActivityAction,
@@ -484,29 +485,8 @@ class ActivityDiff:
         return self.status != "same"
 
 
-ACTIVITY_DIFF_FIELDS = [
-    "name",
-    "instructions",
-    "trigger",
-    "time_interval",
-    "time_unit",
-    "time_early_window",
-    "time_late_tolerance",
-    "counter_name",
-    "counter_unit",
-    "usage_interval",
-    "usage_early_window",
-    "usage_late_tolerance",
-    "schedule_next_mode",
-    "instances_to_schedule",
-    "executing_role",
-    "auto_approve",
-    "auto_release",
-    "auto_accept",
-    "requires_signature",
-    "priority",
-    "estimated_minutes",
-]
+# Activities are matched by code, and their order on screen is no change of content.
+ACTIVITY_DIFF_FIELDS = [name for name in ACTIVITY_FIELDS if name not in ("code", "position")]
 
 
 def _display(obj: models.Model, name: str) -> str:

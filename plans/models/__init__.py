@@ -8,6 +8,13 @@ import ...`` is the one way to use them, and Django finds the models of the app.
 from __future__ import annotations
 
 from plans.models.activities import (
+    ACTIVITY_AUTOMATION_FIELDS,
+    ACTIVITY_EXECUTION_FIELDS,
+    ACTIVITY_FIELDS,
+    ACTIVITY_IDENTITY_FIELDS,
+    ACTIVITY_SCHEDULING_FIELDS,
+    ACTIVITY_TIME_FIELDS,
+    ACTIVITY_USAGE_FIELDS,
     LIMIT_ORDER,
     NOT_NEGATIVE,
     NOTIFY_RECIPIENTS,
@@ -43,6 +50,13 @@ from plans.models.plans import (
 )
 
 __all__ = [
+    "ACTIVITY_AUTOMATION_FIELDS",
+    "ACTIVITY_EXECUTION_FIELDS",
+    "ACTIVITY_FIELDS",
+    "ACTIVITY_IDENTITY_FIELDS",
+    "ACTIVITY_SCHEDULING_FIELDS",
+    "ACTIVITY_TIME_FIELDS",
+    "ACTIVITY_USAGE_FIELDS",
     "LIMIT_ORDER",
     "NOTIFY_RECIPIENTS",
     "NOT_NEGATIVE",

@@ -55,6 +55,25 @@ POSITIVE = [MinValueValidator(Decimal("0.0001"))]
 NOT_NEGATIVE = [MinValueValidator(Decimal(0))]
 
 
+# An activity's own fields, grouped as its screens show them; written once here and used by the editor
+# form, the admin, the API and the version diff (plans/tests/test_activity_fields.py keeps them complete).
+ACTIVITY_IDENTITY_FIELDS = ("code", "name", "instructions", "position")
+ACTIVITY_TIME_FIELDS = ("time_interval", "time_unit", "time_early_window", "time_late_tolerance")
+ACTIVITY_USAGE_FIELDS = ("counter_name", "counter_unit", "usage_interval", "usage_early_window", "usage_late_tolerance")
+ACTIVITY_SCHEDULING_FIELDS = ("schedule_next_mode", "instances_to_schedule")
+ACTIVITY_EXECUTION_FIELDS = ("executing_role", "priority", "estimated_minutes")
+ACTIVITY_AUTOMATION_FIELDS = ("auto_approve", "auto_release", "auto_accept", "requires_signature")
+ACTIVITY_FIELDS = (
+    *ACTIVITY_IDENTITY_FIELDS,
+    "trigger",
+    *ACTIVITY_TIME_FIELDS,
+    *ACTIVITY_USAGE_FIELDS,
+    *ACTIVITY_SCHEDULING_FIELDS,
+    *ACTIVITY_EXECUTION_FIELDS,
+    *ACTIVITY_AUTOMATION_FIELDS,
+)
+
+
 class Activity(VersionedContent):
     """A task of a plan version with its trigger, what it needs and what it fires.
 
