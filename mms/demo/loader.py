@@ -10,18 +10,22 @@ from mms.demo.inventory import InventoryLoader
 from mms.demo.people import PeopleLoader
 from mms.demo.plan_loader import PlansLoader
 from mms.demo.sites import SitesLoader
+from mms.demo.upkeep import UpkeepLoader
 from mms.demo.upsert import Outcome
 
 
-class DemoLoader(SitesLoader, PeopleLoader, EquipmentLoader, InventoryLoader, PlansLoader):
+class DemoLoader(SitesLoader, PeopleLoader, UpkeepLoader, EquipmentLoader, InventoryLoader, PlansLoader):
     """Loads each part of the demo in dependency order and tallies what it did."""
 
     def load(self) -> dict[str, int]:
         """Load every part; return how many rows were created, updated and left unchanged."""
         self.load_areas()
         self.load_users_and_people()
+        self.load_resource_types()
         self.load_equipment()
         self.load_inventory()
+        self.load_spare_parts()
+        self.load_downtime()
         self.load_store()
         self.load_plans()
         return {outcome.value: self.tally[outcome] for outcome in Outcome}

@@ -420,3 +420,28 @@ def test_load_demo_gives_the_storekeeper_a_store_to_run():
     assert Contract.objects.count() == 2
     pump = Resource.objects.get(tag="RIV-RWP-03")
     assert warranty_status(pump, today=DEMO_TODAY).state == "expiring"
+
+
+def test_load_demo_gives_types_spare_parts_and_downtime():
+    """Pumps, motors and concentrators have their type's spare-parts list; the generator and the autoclave
+    lists of their own; everything down or on hold has an open downtime period, and a pump a past one."""
+    from inventory.models import SparePart
+    from orders.models import DowntimeKind, DowntimePeriod
+
+    pump = Resource.objects.select_related("resource_type").get(tag="RIV-RWP-01")
+    assert pump.resource_type is not None
+    assert set(
+        SparePart.objects.filter(resource_type=pump.resource_type).values_list("part__part_number", flat=True)
+    ) == {
+        "MS-NK150-48",
+        "BRG-6309-2Z",
+    }
+    assert SparePart.objects.filter(resource__tag="RIV-GEN-01").count() == 5
+    for resource in Resource.objects.filter(status__in=[EntityStatus.DOWN, EntityStatus.ON_HOLD]):
+        period = DowntimePeriod.objects.get(resource=resource, ended_at__isnull=True)
+        kind = DowntimeKind.DOWN if resource.status == EntityStatus.DOWN else DowntimeKind.ON_HOLD
+        assert (period.kind, period.reason) == (kind, resource.description)
+    past = DowntimePeriod.objects.get(resource__tag="RIV-RWP-02")
+    assert past.ended_at is not None
+    assert past.ended_at > past.started_at
+    assert not DowntimePeriod.objects.filter(ended_at__isnull=True, resource__status=EntityStatus.IN_SERVICE).exists()
