@@ -140,6 +140,11 @@ class CorrectiveRequestSerializer(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
     priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.HIGH)
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    entity_down = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_("The resource or container is down: it is marked down and a downtime period opens."),
+    )
 
     def validate_title(self, value: str) -> str:
         if not value.strip():

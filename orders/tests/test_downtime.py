@@ -484,3 +484,17 @@ def test_roles_carry_the_downtime_permissions(site):
     assert not integrator.has_perm("orders.add_downtimeperiod")
     assert make_role_user("Administrator").has_perm("orders.delete_downtimeperiod")
     assert not make_role_user("Requester", site=site).has_perm("orders.view_downtimeperiod")
+
+
+def test_a_breakdown_reported_through_the_api_can_say_the_asset_is_down(pump, site):
+    client = token_client(make_role_user("Integrator"))
+    response = client.post(
+        api("workorder-list"), {"resource": pump.pk, "title": "Pump tripped", "entity_down": True}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    period = DowntimePeriod.objects.get(resource=pump, ended_at__isnull=True)
+    assert (period.kind, period.order_id) == (DowntimeKind.DOWN, response.json()["id"])
+    assert refreshed(pump).status == EntityStatus.DOWN
+    quiet = client.post(api("workorder-list"), {"resource": pump.pk, "title": "Noisy"}, format="json")
+    assert quiet.status_code == 201
+    assert DowntimePeriod.objects.filter(resource=pump).count() == 1
