@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -115,6 +115,12 @@ class SparePartAdmin(SimpleHistoryAdmin):
 
     def delete_model(self, request: HttpRequest, obj: SparePart) -> None:
         services.spare_part_remove(spare_part=obj, user=request.user)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        # "Delete selected" goes through the same service, row by row (its checks and history).
+        with transaction.atomic():
+            for spare_part in queryset:
+                services.spare_part_remove(spare_part=spare_part, user=request.user)
 
 
 @admin.register(Vendor)

@@ -58,7 +58,9 @@ def spare_part_add(
 def spare_part_change(*, spare_part: SparePart, user: Any, quantity: Any, note: str | None = None) -> SparePart:
     """Change how many of the part the resource (or type) takes, and the note."""
     _require(user, "inventory.change_sparepart", _("Your role may not change spare parts lists."))
-    spare_part = SparePart.objects.select_for_update(of=("self",)).select_related("resource__area").get(pk=spare_part.pk)
+    spare_part = (
+        SparePart.objects.select_for_update(of=("self",)).select_related("resource__area").get(pk=spare_part.pk)
+    )
     if spare_part.resource is not None:
         check_site(user, _site_id(spare_part.resource), _("You do not have access to this resource."))
     spare_part.quantity = quantity_of(quantity)

@@ -258,3 +258,16 @@ def test_the_api_refuses_another_sites_resource_and_bad_rows(site, pump, pump_ty
     again = api.post(url("sparepart-list"), {"resource": pump.pk, "part": part.pk, "quantity": "1"})
     assert again.status_code == 400
     assert not SparePart.objects.filter(resource=elsewhere).exists()
+
+
+def test_the_admin_deletes_selected_rows_through_the_service(rf, pump, pump_type):
+    from django.contrib import admin
+
+    admin_user = make_role_user("Administrator")
+    first = services.spare_part_add(resource=pump, part=PartFactory(), quantity=Decimal(1), user=admin_user)
+    second = services.spare_part_add(resource_type=pump_type, part=PartFactory(), quantity=Decimal(2), user=admin_user)
+    request = rf.post("/")
+    request.user = admin_user
+    admin.site._registry[SparePart].delete_queryset(request, SparePart.objects.filter(pk__in=[first.pk, second.pk]))
+    assert not SparePart.objects.filter(pk__in=[first.pk, second.pk]).exists()
+    assert SparePart.history.filter(id=first.pk, history_type="-").exists()
