@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import models
 
-from assets.models import Area, Container, Counter, Reading, ReadingSource, Resource
+from assets.models import Area, Container, Counter, Reading, ReadingSource, Resource, ResourceType
 from mms.demo.constants import (
     DEMO_MANUAL_READING_TIME,
     DEMO_MANUAL_READING_WEEKS,
@@ -40,6 +40,7 @@ class LoaderBase:
     def __init__(self) -> None:
         self.tally: Tally[str] = Tally()
         self.areas: dict[str, Area] = {}
+        self.resource_types: dict[str, ResourceType] = {}
         self.resources: dict[str, Resource] = {}
         self.containers: dict[str, Container] = {}
         self.users: dict[str, User] = {}

@@ -42,11 +42,8 @@ RESOURCE_SPARES = {
 class UpkeepLoader(LoaderBase):
     """Resource types (before the equipment that refers to them), spare parts and downtime (after)."""
 
-    resource_types: dict[str, ResourceType]
-
     def load_resource_types(self) -> None:
         """The types the demo's pumps, motors and concentrators are of."""
-        self.resource_types = {}
         for name, (manufacturer, model_number, _parts) in RESOURCE_TYPES.items():
             self.resource_types[name], _outcome = self.put(
                 ResourceType, {"name": name}, {"manufacturer": manufacturer, "model_number": model_number}
