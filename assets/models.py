@@ -217,6 +217,13 @@ class Area(CoordinatesMixin):
         return Area.objects.filter(pk__in=ids).order_by("path")
 
 
+def site_of(area: Area) -> Area:
+    """The site an area is in (a site is its own)."""
+    site = area.site if area.site_id else area
+    assert site is not None
+    return site
+
+
 def geojson_outline_error(value: Any) -> str | None:
     """A human message if ``value`` is not a GeoJSON Polygon or MultiPolygon geometry, else None."""
     if not isinstance(value, dict) or value.get("type") not in {"Polygon", "MultiPolygon"}:

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assets.models import Area, Counter, Reading, ReadingSource
+from assets.models import Area, Counter, Reading, ReadingSource, site_of
 from assets.signals import readings_recorded
 from core.errors import ActionForbidden, ActionNotAllowed
 from core.scoping import visible_site_ids
@@ -19,10 +19,7 @@ from core.scoping import visible_site_ids
 
 def entity_site(entity: Any) -> Area:
     """The site (top area) an area, resource, container or material is at."""
-    area = entity if isinstance(entity, Area) else entity.area
-    site = area.site if area.site_id else area
-    assert site is not None
-    return site
+    return site_of(entity if isinstance(entity, Area) else entity.area)
 
 
 @transaction.atomic

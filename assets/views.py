@@ -10,7 +10,6 @@ exactly like one that does not exist. The resource page gathers what other apps 
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -22,11 +21,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, QuerySet, Window
 from django.db.models.functions import RowNumber
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -38,7 +36,7 @@ from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.queries import count_of
 from core.scoping import visible_site_ids
-from core.views import is_htmx, screen
+from core.views import back, htmx_target, is_htmx, screen
 
 VIEW_PERMISSION = "assets.view_resource"
 READING_PERMISSION = "assets.add_reading"
@@ -51,17 +49,9 @@ RECENT_READINGS = 5
 # The part of the asset screen that a live search swaps (htmx).
 BROWSER_TARGET = "asset-browser"
 
-View = Callable[..., HttpResponseBase]
-
 
 # Signed in, and a role that may see resources (every role does): else 403, GET or POST.
 assets_screen = screen(VIEW_PERMISSION)
-
-
-def htmx_target(request: HttpRequest) -> str | None:
-    """The id of the element an htmx request will swap (None for an ordinary request)."""
-    htmx = getattr(request, "htmx", None)
-    return htmx.target if htmx else None
 
 
 def areas_with_counts(queryset: QuerySet[Area]) -> QuerySet[Area]:
@@ -351,12 +341,7 @@ def reading_add(request: HttpRequest, pk: int) -> HttpResponse:
                     _("Reading %(value)s %(unit)s recorded for %(counter)s.")
                     % {"value": data["value"].normalize(), "unit": counter.unit, "counter": counter.name},
                 )
-                target = request.POST.get("next", "")
-                if target and url_has_allowed_host_and_scheme(
-                    target, {request.get_host()}, require_https=request.is_secure()
-                ):
-                    return redirect(target)
-                return redirect(back_url)
+                return back(request, back_url)
         recent = list(counter.readings.select_related("entered_by").order_by("-taken_at")[:SECTION_PAGE_SIZE])
         for reading in recent:
             reading.shown = plain_number(reading.value)  # type: ignore[attr-defined]

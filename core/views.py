@@ -42,12 +42,22 @@ def is_htmx(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False))
 
 
+def htmx_target(request: HttpRequest) -> str | None:
+    """The id of the element an htmx request will swap (None for an ordinary request)."""
+    htmx = getattr(request, "htmx", None)
+    return htmx.target if htmx else None
+
+
+def safe_url(request: HttpRequest, url: str) -> str:
+    """``url`` when it leads to this site (never to another host, nor to http from https), else ``""``."""
+    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure()):
+        return url
+    return ""
+
+
 def safe_next(request: HttpRequest) -> str:
     """The form's ``next`` when it is a URL of this site, else ``""``."""
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return target
-    return ""
+    return safe_url(request, request.POST.get("next", ""))
 
 
 def back(request: HttpRequest, default: str) -> HttpResponse:

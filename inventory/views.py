@@ -32,7 +32,7 @@ from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.roles import STOREKEEPER, SUPERVISOR
 from core.scoping import has_role, is_administrator, visible_site_ids
-from core.views import back
+from core.views import View, back
 from inventory import services
 from inventory.filters import (
     PurchaseOrderFilterSet,
@@ -66,7 +66,6 @@ from inventory.models import (
 )
 
 PAGE_SIZE = 25
-View = Callable[..., HttpResponseBase]
 
 
 def _screen(*roles: str) -> Callable[[View], View]:

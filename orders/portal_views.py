@@ -23,6 +23,7 @@ from assets.models import Resource
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.scoping import user_group_ids, visible_site_ids
+from core.views import htmx_target
 from orders import records, services
 from orders.filters import WorkOrderFilterSet
 from orders.models import ExecutionState, WorkOrder
@@ -101,8 +102,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
         "results": results,
         "choices_target": CHOICES_TARGET,
     }
-    htmx = getattr(request, "htmx", None)
-    if htmx and htmx.target == CHOICES_TARGET:
+    if htmx_target(request) == CHOICES_TARGET:
         return render(request, "orders/portal/_resource_choices.html", context)
     return render(request, "orders/portal/request_form.html", context)
 

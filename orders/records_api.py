@@ -66,7 +66,8 @@ class OrderRecordViewSet(
         return self.input_serializer_class if self.action == "create" else self.serializer_class
 
     def record(self, order: WorkOrder, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
+        """Each record viewset calls its own ``orders.records`` service here (every subclass defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must say which service records the row")
 
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         order = self.get_order()

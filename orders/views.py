@@ -13,7 +13,6 @@ becomes a visible message (409 for htmx, which swaps the refused part in place),
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +21,7 @@ from django.contrib import messages
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -74,7 +73,6 @@ VIEW_PERMISSION = "orders.view_workorder"
 READING_PERMISSION = "assets.add_reading"
 LIST_PAGE_SIZE = 20
 
-View = Callable[..., HttpResponseBase]
 
 # Late first, then due, early due, not yet due.
 SCHEDULE_RANK = Case(

@@ -11,13 +11,13 @@ from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.models import Notification, NotificationQuerySet
 from core.pagination import paginate
+from core.views import back, is_htmx, safe_url
 
 PAGE_SIZE = 20
 
@@ -54,10 +54,7 @@ def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Open a notification: it is read now, and its link (if any, and on this site) is followed."""
     notification = get_object_or_404(my_notifications(request), pk=pk)
     mark_read(my_notifications(request).filter(pk=notification.pk))
-    url = notification.url
-    if url and url_has_allowed_host_and_scheme(url, {request.get_host()}, require_https=request.is_secure()):
-        return redirect(url)
-    return redirect("people:inbox")
+    return redirect(safe_url(request, notification.url) or "people:inbox")
 
 
 @login_required
@@ -66,7 +63,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one notification read (htmx: the row is replaced)."""
     notification = get_object_or_404(my_notifications(request), pk=pk)
     mark_read(my_notifications(request).filter(pk=notification.pk))
-    if getattr(request, "htmx", False):
+    if is_htmx(request):
         notification.refresh_from_db()
         return render(request, "people/_notification_read.html", {"notification": notification})
     return redirect_back(request)
@@ -89,7 +86,4 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 
 
 def redirect_back(request: HttpRequest) -> HttpResponse:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
-        return redirect(target)
-    return redirect("people:inbox")
+    return back(request, "people:inbox")

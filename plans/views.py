@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -73,8 +73,6 @@ from plans.models import (
 VIEW_PERMISSION = "plans.view_maintenanceplan"
 LIST_PAGE_SIZE = 20
 ENTITY_PAGE_SIZE = 25
-
-View = Callable[..., HttpResponseBase]
 
 
 # Signed in, and a role that may see plans (Planner, Supervisor, Administrator): else 403, GET or POST.

@@ -23,7 +23,6 @@ from inventory.models.catalogue import (
 from inventory.models.common import (
     NOT_NEGATIVE,
     SiteScopedQuerySet,
-    site_of,
 )
 from inventory.models.contracts import (
     Contract,
@@ -95,5 +94,4 @@ __all__ = [
     "StockMovement",
     "StockMovementQuerySet",
     "Vendor",
-    "site_of",
 ]

@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from assets.models import Area
+from assets.models import Area, site_of
 from inventory.models.catalogue import Part
-from inventory.models.common import SiteScopedQuerySet, site_of
+from inventory.models.common import SiteScopedQuerySet
 from people.models import CURRENCY_VALIDATOR
 
 

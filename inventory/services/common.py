@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from assets.models import Area
+from assets.models import Area, site_of
 from core.errors import ActionForbidden, ActionNotAllowed
 from core.scoping import visible_site_ids
 from inventory.models import (
@@ -25,7 +25,6 @@ from inventory.models import (
     StockBalance,
     StockLocation,
     StockMovement,
-    site_of,
 )
 
 QUANTUM = Decimal("0.001")
