@@ -31,7 +31,7 @@ ROLE_LABELS = {
 
 ALL = ("add", "change", "delete", "view")
 VIEW = ("view",)
-MASTER_APPS = ("assets", "people", "inventory", "plans", "orders")
+MASTER_APPS = ("assets", "people", "inventory", "plans", "orders", "exchange")
 
 # (app label, model name or "*" for every model of the app, actions). An action is the first part of
 # a permission codename: "view" gives view_<model>, "approve" on changeset gives approve_changeset.
@@ -59,6 +59,9 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("inventory", "sparepart", VIEW),
         ("inventory", "stocklocation", VIEW),
         ("inventory", "stockbalance", VIEW),
+        ("exchange", "attribute", VIEW),
+        ("exchange", "documentreference", VIEW),
+        ("exchange", "system", VIEW),
     ],
     SUPERVISOR: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
@@ -83,6 +86,10 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("inventory", "sparepart", ALL),  # which parts a resource or type needs: part of planning its work
         ("assets", "reading", ("add", "view")),
         ("assets", "attachment", ("add", "view")),
+        # Imports (CSV registers of plans, counters and readings; each importer asks for its own permission
+        # besides) and the column mappings they keep.
+        ("exchange", "importrun", ("add", "view")),
+        ("exchange", "columnmapping", ALL),
     ],
     STOREKEEPER: [
         ("assets", "area", VIEW),
@@ -91,6 +98,8 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("assets", "attachment", ("add", "view")),
         ("inventory", "*", ALL),
         ("inventory", "purchaseorder", ("receive",)),
+        ("exchange", "importrun", ("add", "view")),  # CSV of parts and stock levels
+        ("exchange", "columnmapping", ALL),
         # The work orders parts are reserved and issued for: the storekeeper reads them (and moves their
         # reservations from the order page) but takes no part in their execution.
         ("orders", "workorder", VIEW),

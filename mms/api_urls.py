@@ -25,6 +25,7 @@ API_MODULES = [
     "people.api",
     "inventory.api",
     "plans.api",
+    "exchange.api",
 ]
 
 router = DefaultRouter()

@@ -42,6 +42,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("My requests"), "requests:mine", roles=(REQUESTER,)),
     NavItem(_("Plans"), "plans:plan_list", roles=(PLANNER, SUPERVISOR, ADMINISTRATOR)),
     NavItem(_("Stores"), "inventory:stock", roles=(STOREKEEPER, SUPERVISOR, ADMINISTRATOR)),
+    NavItem(_("Data exchange"), "exchange:home", roles=(PLANNER, ADMINISTRATOR)),
     NavItem(_("System status"), "healthz", roles=(ADMINISTRATOR, INTEGRATOR)),
     NavItem(_("Admin"), "admin:index", staff=True),
 ]

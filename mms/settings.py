@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "inventory",
     "plans",
     "orders",
+    "exchange",
 ]
 
 MIDDLEWARE = [
@@ -182,6 +183,10 @@ STORAGES = {
     },
 }
 # Attachments: size limit and accepted types (extension -> content types browsers send).
+# Imports (COBie, IFC, CSV, GeoJSON): the largest file accepted, and what a zipped workbook may unpack to
+# (measured by unpacking, so a zip bomb is refused before any importer reads it).
+IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 25 * 1024 * 1024)
+IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 300 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 ATTACHMENT_EXTENSIONS = env_list(
     "ATTACHMENT_EXTENSIONS",

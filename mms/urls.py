@@ -17,6 +17,7 @@ urlpatterns = [
     path("assets/", include("assets.urls")),
     path("people/", include("people.urls")),
     path("inventory/", include("inventory.urls")),
+    path("exchange/", include("exchange.urls")),
     path("api/", include("mms.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,168 @@
+"""The data-exchange actions: import a file (dry run, all or nothing, or the valid rows), follow a dry run
+with the real import, and export. Screens, the API and the commands call these and nothing else."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ActionForbidden
+from core.scoping import visible_site_ids
+from exchange import registry
+from exchange.files import FileRefused
+from exchange.models import ImportMode, ImportOutcome, ImportRun
+from exchange.registry import ImportJob
+from exchange.report import ImportReport
+
+
+class _RollBack(Exception):
+    """Leaves the import's transaction without writing anything."""
+
+
+def _require(user: Any, permission: str) -> None:
+    if not (user.has_perm("exchange.add_importrun") and (not permission or user.has_perm(permission))):
+        raise ActionForbidden(_("You may not import this kind of data."))
+
+
+def import_file(
+    *, format: str, path: Path, original_name: str, user: Any, options: dict[str, Any] | None = None, mode: str
+) -> ImportReport:
+    """Import ``path`` as ``format`` in one transaction and say what it did (or, on a dry run, would do).
+
+    Nothing is written on a dry run, when the file is refused, or when any row has a problem and ``mode``
+    is not ``valid_rows``; with ``valid_rows`` the rows with problems are skipped and listed."""
+    importer = registry.importer(format)
+    _require(user, importer.permission)
+    report = ImportReport(format, dry_run=mode == ImportMode.DRY_RUN, valid_rows=mode == ImportMode.VALID_ROWS)
+    try:
+        extension = importer.check_file(path, original_name)
+        cleaned = importer.clean_options(dict(options or {}), user)
+    except FileRefused as error:
+        report.refuse(str(error))
+        return report
+    except ValueError as error:
+        report.refuse(str(error))
+        return report
+    sites = visible_site_ids(user)
+    job = ImportJob(
+        path=path,
+        original_name=original_name,
+        user=user,
+        options=cleaned,
+        report=report,
+        extension=extension,
+        site_ids=None if sites is None else frozenset(sites),
+    )
+    try:
+        with transaction.atomic():
+            importer.run(job)
+            if report.refused or report.dry_run or (report.has_problems and not report.valid_rows):
+                raise _RollBack
+            report.written = True
+    except _RollBack:
+        pass
+    except FileRefused as error:
+        report.written = False
+        report.refuse(str(error))
+    except IntegrityError as error:
+        report.written = False
+        report.refuse(
+            _("Another change to the same records was saved while this import ran (%(error)s); run it again.")
+            % {"error": str(error).splitlines()[0][:200]}
+        )
+    return report
+
+
+def _outcome(report: ImportReport) -> str:
+    if report.refused:
+        return ImportOutcome.REFUSED
+    if report.written:
+        return ImportOutcome.WRITTEN_WITH_SKIPS if report.has_problems else ImportOutcome.WRITTEN
+    return ImportOutcome.PROBLEMS if report.has_problems else ImportOutcome.CHECKED
+
+
+def _run(run: ImportRun, user: Any) -> ImportRun:
+    with run.file.open("rb") as stored, tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(run.original_name).name
+        with path.open("wb") as copy:
+            for chunk in stored.chunks():
+                copy.write(chunk)
+        report = import_file(
+            format=run.format, path=path, original_name=run.original_name, user=user, options=run.options, mode=run.mode
+        )
+    run.report = report.as_dict()
+    run.outcome = _outcome(report)
+    run.finished_at = timezone.now()
+    run.save(update_fields=["report", "outcome", "finished_at"])
+    return run
+
+
+@dataclass
+class Upload:
+    """A file to import: an upload from a form or the API, or an open file of a command."""
+
+    name: str
+    content: UploadedFile | IO[bytes]
+
+
+def import_run(
+    *, format: str, upload: Upload, user: Any, options: dict[str, Any] | None = None, mode: str = ImportMode.DRY_RUN
+) -> ImportRun:
+    """Keep the uploaded file with a new run, import it in ``mode`` and keep the report on the run."""
+    importer = registry.importer(format)
+    _require(user, importer.permission)
+    if mode not in ImportMode.values:
+        raise ValueError(f"Unknown mode {mode!r}.")
+    run = ImportRun(
+        format=format,
+        original_name=Path(upload.name).name[:255] or "upload",
+        options=dict(options or {}),
+        mode=mode,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    content = upload.content if isinstance(upload.content, File) else File(upload.content, name=run.original_name)
+    run.size = content.size or 0
+    run.file.save(run.original_name, content, save=False)
+    run.save()
+    return _run(run, user)
+
+
+def import_confirm(*, run: ImportRun, user: Any, mode: str) -> ImportRun:
+    """Follow the dry run ``run`` with the real import of the same file and options."""
+    if run.mode != ImportMode.DRY_RUN:
+        raise ValueError(_("Only a dry run can be followed by an import."))
+    if mode not in (ImportMode.ALL_OR_NOTHING, ImportMode.VALID_ROWS):
+        raise ValueError(_("Choose to import everything or the valid rows."))
+    importer = registry.importer(run.format)
+    _require(user, importer.permission)
+    follow = ImportRun.objects.create(
+        format=run.format,
+        file=run.file.name,
+        original_name=run.original_name,
+        size=run.size,
+        options=run.options,
+        mode=mode,
+        follows=run,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    return _run(follow, user)
+
+
+def export_file(*, format: str, user: Any, options: dict[str, Any] | None = None) -> tuple[bytes, str, str]:
+    """The export as (content, file name, content type)."""
+    exporter = registry.exporter(format)
+    if exporter.permission and not user.has_perm(exporter.permission):
+        raise ActionForbidden(_("You may not export this kind of data."))
+    content = exporter.export(user=user, options=dict(options or {}))
+    stamp = timezone.localdate().isoformat()
+    target = (options or {}).get("target")
+    name = f"mms-{format}{'-' + str(target) if target else ''}-{stamp}.{exporter.extension}"
+    return content, name, exporter.content_type
