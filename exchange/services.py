@@ -11,11 +11,12 @@ from typing import IO, Any
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ActionForbidden
-from core.scoping import visible_site_ids
+from core.scoping import is_administrator, visible_site_ids
 from exchange import registry
 from exchange.files import FileRefused
 from exchange.models import ImportMode, ImportOutcome, ImportRun
@@ -143,17 +144,30 @@ def import_confirm(*, run: ImportRun, user: Any, mode: str) -> ImportRun:
         raise ValueError(_("Choose to import everything or the valid rows."))
     importer = registry.importer(run.format)
     _require(user, importer.permission)
-    follow = ImportRun.objects.create(
-        format=run.format,
-        file=run.file.name,
-        original_name=run.original_name,
-        size=run.size,
-        options=run.options,
-        mode=mode,
-        follows=run,
-        created_by=user if getattr(user, "pk", None) else None,
-    )
+    # Two clicks (or two people) at once: the dry run's row is locked, so the second one sees the first
+    # import and is refused instead of importing the file again.
+    with transaction.atomic():
+        locked = ImportRun.objects.select_for_update().get(pk=run.pk)
+        earlier = locked.followed_by.order_by("pk").first()
+        if earlier is not None:
+            raise ValueError(_("This dry run was already imported (run %(run)s).") % {"run": earlier.pk})
+        follow = ImportRun.objects.create(
+            format=run.format,
+            file=run.file.name,
+            original_name=run.original_name,
+            size=run.size,
+            options=run.options,
+            mode=mode,
+            follows=run,
+            created_by=user if getattr(user, "pk", None) else None,
+        )
     return _run(follow, user)
+
+
+def runs_visible_to(user: Any) -> QuerySet[ImportRun]:
+    """Administrators see every run; others see their own."""
+    runs = ImportRun.objects.select_related("created_by")
+    return runs if user.is_superuser or is_administrator(user) else runs.filter(created_by=user)
 
 
 def export_file(*, format: str, user: Any, options: dict[str, Any] | None = None) -> tuple[bytes, str, str]:

@@ -7,4 +7,7 @@ from exchange import views
 app_name = "exchange"
 urlpatterns = [
     path("", views.home, name="home"),
+    path("runs/<int:pk>/", views.run_detail, name="run"),
+    path("runs/<int:pk>/import/", views.run_confirm, name="run_confirm"),
+    path("export/", views.export, name="export"),
 ]

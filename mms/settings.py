@@ -300,6 +300,8 @@ SPECTACULAR_SETTINGS = {
     # Choice sets that share a field name ("state", "kind") get their own schema names.
     "ENUM_NAME_OVERRIDES": {
         "ChangeSetStateEnum": "plans.models.ChangeSetState",
+        "ImportModeEnum": "exchange.models.ImportMode",
+        "ImportFollowModeEnum": "exchange.api.FOLLOW_MODES",
         "PlanVersionStateEnum": "plans.models.PlanVersionState",
         "ExecutionStateEnum": "orders.models.ExecutionState",
         "ScheduleStateEnum": "orders.models.ScheduleState",
