@@ -158,6 +158,9 @@ class ImportMode(models.TextChoices):
 
 
 class ImportOutcome(models.TextChoices):
+    WAITING = "", _("Waiting for the worker")
+    RUNNING = "running", _("Running")
+    FAILED = "failed", _("Stopped by an error, nothing written")
     CHECKED = "checked", _("Checked, no problem")
     PROBLEMS = "problems", _("Problems found, nothing written")
     WRITTEN = "written", _("Written")

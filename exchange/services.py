@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -16,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ActionForbidden
+from core.jobs import enqueue_on_commit
 from core.scoping import is_administrator, visible_site_ids
 from exchange import registry
 from exchange.files import FileRefused
@@ -90,7 +92,41 @@ def _outcome(report: ImportReport) -> str:
     return ImportOutcome.PROBLEMS if report.has_problems else ImportOutcome.CHECKED
 
 
+def inline_max_bytes() -> int:
+    """Files up to this size are imported while the screen or API waits; larger ones by the worker."""
+    return int(getattr(settings, "IMPORT_INLINE_MAX_BYTES", 2 * 1024 * 1024))
+
+
+def _start(run: ImportRun, user: Any, background: bool | None) -> ImportRun:
+    if background is None:
+        background = run.size > inline_max_bytes()
+    if background:
+        enqueue_on_commit("exchange.run_import", run.pk)
+        return run
+    return _run(run, user)
+
+
+def import_run_queued(*, run_id: int) -> ImportRun | None:
+    """What the worker does with a queued run: claim it (a second worker, or the same job delivered twice,
+    finds it claimed and does nothing), import, keep the report. An error ends it as failed (the import's
+    transaction is rolled back, so nothing was written)."""
+    claimed = ImportRun.objects.filter(pk=run_id, outcome=ImportOutcome.WAITING).update(outcome=ImportOutcome.RUNNING)
+    if not claimed:
+        return None
+    run = ImportRun.objects.select_related("created_by").get(pk=run_id)
+    try:
+        return _run(run, run.created_by)
+    except Exception as error:
+        run.outcome = ImportOutcome.FAILED
+        run.report = {**(run.report or {}), "error": f"{type(error).__name__}: {error}"[:1000]}
+        run.finished_at = timezone.now()
+        run.save(update_fields=["outcome", "report", "finished_at"])
+        raise
+
+
 def _run(run: ImportRun, user: Any) -> ImportRun:
+    if user is None:
+        raise ActionForbidden(_("The run has no user to import as."))
     with run.file.open("rb") as stored, tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(run.original_name).name
         with path.open("wb") as copy:
@@ -115,9 +151,18 @@ class Upload:
 
 
 def import_run(
-    *, format: str, upload: Upload, user: Any, options: dict[str, Any] | None = None, mode: str = ImportMode.DRY_RUN
+    *,
+    format: str,
+    upload: Upload,
+    user: Any,
+    options: dict[str, Any] | None = None,
+    mode: str = ImportMode.DRY_RUN,
+    background: bool | None = None,
 ) -> ImportRun:
-    """Keep the uploaded file with a new run, import it in ``mode`` and keep the report on the run."""
+    """Keep the uploaded file with a new run, import it in ``mode`` and keep the report on the run.
+
+    ``background``: queue the run for the worker (``None``: when the file is larger than
+    ``IMPORT_INLINE_MAX_BYTES``); the run then says "waiting" until the worker has done it."""
     importer = registry.importer(format)
     _require(user, importer.permission)
     if mode not in ImportMode.values:
@@ -133,13 +178,15 @@ def import_run(
     run.size = content.size or 0
     run.file.save(run.original_name, content, save=False)
     run.save()
-    return _run(run, user)
+    return _start(run, user, background)
 
 
-def import_confirm(*, run: ImportRun, user: Any, mode: str) -> ImportRun:
+def import_confirm(*, run: ImportRun, user: Any, mode: str, background: bool | None = None) -> ImportRun:
     """Follow the dry run ``run`` with the real import of the same file and options."""
     if run.mode != ImportMode.DRY_RUN:
         raise ValueError(_("Only a dry run can be followed by an import."))
+    if run.outcome in (ImportOutcome.WAITING, ImportOutcome.RUNNING, ImportOutcome.REFUSED, ImportOutcome.FAILED):
+        raise ValueError(_("Only a finished dry run of a readable file can be followed by an import."))
     if mode not in (ImportMode.ALL_OR_NOTHING, ImportMode.VALID_ROWS):
         raise ValueError(_("Choose to import everything or the valid rows."))
     importer = registry.importer(run.format)
@@ -161,7 +208,7 @@ def import_confirm(*, run: ImportRun, user: Any, mode: str) -> ImportRun:
             follows=run,
             created_by=user if getattr(user, "pk", None) else None,
         )
-    return _run(follow, user)
+    return _start(follow, user, background)
 
 
 def runs_visible_to(user: Any) -> QuerySet[ImportRun]:

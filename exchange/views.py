@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 from core.views import screen
 from exchange import registry, services
 from exchange.forms import ExportForm, ImportForm
-from exchange.models import ImportMode
+from exchange.models import ImportMode, ImportOutcome
 
 RUNS_PER_PAGE = 20
 PROBLEMS_PER_PAGE = 100
@@ -68,8 +68,11 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if sheet not in report.get("outcome", {})
     ]
     followed = run.followed_by.order_by("-created_at").first()
+    running = run.outcome in (ImportOutcome.WAITING, ImportOutcome.RUNNING)
     can_confirm = (
         run.mode == ImportMode.DRY_RUN
+        and not running
+        and run.outcome != ImportOutcome.FAILED
         and not report.get("refused")
         and followed is None
         and request.user.has_perm("exchange.add_importrun")
@@ -85,6 +88,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "problems": problems,
             "followed": followed,
             "can_confirm": can_confirm,
+            "running": running,
         },
     )
 

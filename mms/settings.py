@@ -187,6 +187,8 @@ STORAGES = {
 # (measured by unpacking, so a zip bomb is refused before any importer reads it).
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 25 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 300 * 1024 * 1024)
+# Larger files are imported by the Celery worker while the run's page waits for it.
+IMPORT_INLINE_MAX_BYTES = env_int("IMPORT_INLINE_MAX_BYTES", 2 * 1024 * 1024)
 ATTACHMENT_MAX_BYTES = env_int("ATTACHMENT_MAX_BYTES", 20 * 1024 * 1024)
 ATTACHMENT_EXTENSIONS = env_list(
     "ATTACHMENT_EXTENSIONS",

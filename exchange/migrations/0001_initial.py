@@ -131,7 +131,7 @@ class Migration(migrations.Migration):
                 ('size', models.PositiveBigIntegerField(default=0, verbose_name='size (bytes)')),
                 ('options', models.JSONField(blank=True, default=dict, verbose_name='options')),
                 ('mode', models.CharField(choices=[('dry_run', 'Dry run (nothing written)'), ('all', 'Import (nothing written if any row has a problem)'), ('valid_rows', 'Import the valid rows, skip the others')], default='dry_run', max_length=12, verbose_name='mode')),
-                ('outcome', models.CharField(blank=True, choices=[('checked', 'Checked, no problem'), ('problems', 'Problems found, nothing written'), ('written', 'Written'), ('skipped', 'Written, some rows skipped'), ('refused', 'File refused, nothing written')], max_length=10, verbose_name='outcome')),
+                ('outcome', models.CharField(blank=True, choices=[('', 'Waiting for the worker'), ('running', 'Running'), ('failed', 'Stopped by an error, nothing written'), ('checked', 'Checked, no problem'), ('problems', 'Problems found, nothing written'), ('written', 'Written'), ('skipped', 'Written, some rows skipped'), ('refused', 'File refused, nothing written')], max_length=10, verbose_name='outcome')),
                 ('report', models.JSONField(blank=True, default=dict, verbose_name='report')),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='started at')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),

@@ -377,3 +377,53 @@ def test_the_commands(tmp_path: Path, admin_user: Any, capsys: Any) -> None:
     out = tmp_path / "out.txt"
     call_command("export_data", "testsites", "--user", admin_user.username, "-o", str(out))
     assert out.read_bytes() == b"S1;North\nS2;South\n"
+
+
+# --- large files: the worker imports them ----------------------------------------------------------
+def test_a_large_file_waits_for_the_worker_which_imports_it_once(
+    admin_user: Any, settings: Any, django_capture_on_commit_callbacks: Any, client: Any
+) -> None:
+    from exchange import tasks
+
+    settings.IMPORT_INLINE_MAX_BYTES = 5
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        run = services.import_run(
+            format="testsites", upload=upload(b"S1;North\n"), user=admin_user, mode=ImportMode.ALL_OR_NOTHING
+        )
+    assert len(callbacks) == 1  # the job is sent once the run is committed
+    assert run.outcome == ImportOutcome.WAITING
+    assert not Area.objects.exists()
+    client.force_login(admin_user)
+    page = client.get(reverse("exchange:run", args=[run.pk]))
+    assert b'id="run-waiting"' in page.content
+    assert b'hx-trigger="every 2s"' in page.content
+    assert tasks.run_import(run.pk) == ImportOutcome.WRITTEN
+    assert tasks.run_import(run.pk) == "already claimed"  # delivered twice: imported once
+    assert Area.objects.count() == 1
+    page = client.get(reverse("exchange:run", args=[run.pk]))
+    assert b'id="run-waiting"' not in page.content
+
+
+def test_an_error_in_the_worker_ends_the_run_as_failed_with_nothing_written(admin_user: Any, monkeypatch: Any) -> None:
+    from exchange import tasks
+
+    def explode(self: SitesImporter, job: ImportJob) -> None:
+        Area.objects.create(kind=AreaKind.SITE, code="HALF", name="Half written", time_zone="UTC")
+        raise RuntimeError("disk on fire")
+
+    run = services.import_run(
+        format="testsites",
+        upload=upload(b"S1;North\n"),
+        user=admin_user,
+        mode=ImportMode.ALL_OR_NOTHING,
+        background=True,
+    )
+    monkeypatch.setattr(SitesImporter, "run", explode)
+    with pytest.raises(RuntimeError):
+        tasks.run_import(run.pk)
+    run.refresh_from_db()
+    assert run.outcome == ImportOutcome.FAILED
+    assert "disk on fire" in run.report["error"]
+    assert not Area.objects.exists()
+    with pytest.raises(ValueError, match="Only a dry run"):
+        services.import_confirm(run=run, user=admin_user, mode=ImportMode.ALL_OR_NOTHING)
