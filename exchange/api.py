@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-ROUTES: list[tuple[str, Any, str]] = []
+from exchange.geo_api import GeoSiteViewSet
+
+ROUTES: list[tuple[str, Any, str]] = [
+    ("geo/sites", GeoSiteViewSet, "geo-site"),
+]
