@@ -30,6 +30,7 @@ from core.api.viewsets import BaseViewSetMixin
 from core.scoping import visible_site_ids
 from exchange import registry, services
 from exchange.files import max_bytes
+from exchange.geo_api import GeoSiteViewSet
 from exchange.models import ColumnMapping, ImportMode, ImportRun
 
 
@@ -210,4 +211,5 @@ class ExportViewSet(viewsets.ViewSet):
 ROUTES: list[tuple[str, Any, str]] = [
     ("imports", ImportRunViewSet, "importrun"),
     ("exports", ExportViewSet, "export"),
+    ("geo/sites", GeoSiteViewSet, "geo-site"),
 ]

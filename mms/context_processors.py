@@ -43,6 +43,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Plans"), "plans:plan_list", roles=(PLANNER, SUPERVISOR, ADMINISTRATOR)),
     NavItem(_("Stores"), "inventory:stock", roles=(STOREKEEPER, SUPERVISOR, ADMINISTRATOR)),
     NavItem(_("Data exchange"), "exchange:home", roles=(PLANNER, ADMINISTRATOR)),
+    NavItem(_("Map"), "exchange:map", roles=(SUPERVISOR, PLANNER, ADMINISTRATOR)),
     NavItem(_("System status"), "healthz", roles=(ADMINISTRATOR, INTEGRATOR)),
     NavItem(_("Admin"), "admin:index", staff=True),
 ]
