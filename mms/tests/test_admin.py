@@ -40,6 +40,8 @@ from assets.models import Area, AreaKind, Attachment, Counter, Reading, Resource
 from core.models import DocumentSequence, Notification
 from core.roles import ADMINISTRATOR, ROLE_PERMISSIONS, TECHNICIAN
 from core.testing import UserFactory
+from exchange.feeds import calendar_feed_create
+from exchange.models import FeedKind
 from inventory.factories import (
     BudgetFactory,
     ContractFactory,
@@ -129,6 +131,7 @@ NOT_ADDABLE = {
     "inventory.reservation": "made when an order is released, through the services",
     "inventory.purchaserequest": "raised by the reorder check and the purchasing screens",
     "inventory.purchaseorder": "made on the purchasing screens, through the services",
+    "exchange.calendarfeed": "made by its owner on the Calendar feeds screen, the only place its address is shown",
 }
 # Related models with too many rows for a plain select box.
 LONG_LISTS = {Area, Resource, Counter, Employee, User}
@@ -242,6 +245,7 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "orders.downtimeperiod": lambda: DowntimePeriod.objects.create(
         resource=ResourceFactory(), kind=DowntimeKind.DOWN, reason="Seal leaks", order=work_order_row()
     ),
+    "exchange.calendarfeed": lambda: calendar_feed_create(user=make_role_user(TECHNICIAN), kind=FeedKind.ASSIGNED).feed,
     # The token admin addresses a token by its user's id (TokenProxy.pk).
     "authtoken.tokenproxy": lambda: TokenProxy.objects.get(key=Token.objects.create(user=UserFactory()).key),
     "auth.user": UserFactory,
