@@ -8,6 +8,8 @@
   real import of the same file.
 - ``GET /api/v1/imports/`` and ``/{id}/``: the user's runs (administrators: every run).
 - ``GET /api/v1/exports/{format}/?site=<id>&target=<register>`` downloads an export.
+- ``/api/v1/geo/sites/`` (``exchange.geo_api``): sites as GeoJSON; ``/api/v1/calendar-feeds/``
+  (``exchange.calendar_api``): the user's secret calendar feeds.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from assets.models import Area
 from core.api.viewsets import BaseViewSetMixin
 from core.scoping import visible_site_ids
 from exchange import registry, services
+from exchange.calendar_api import CalendarFeedViewSet
 from exchange.files import max_bytes
 from exchange.geo_api import GeoSiteViewSet
 from exchange.models import ColumnMapping, ImportMode, ImportRun
@@ -115,7 +118,7 @@ class ImportRunViewSet(BaseViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
     queryset = ImportRun.objects.select_related("created_by")
     serializer_class = ImportRunSerializer
     filterset_fields = ["format", "mode", "outcome"]
-    ordering_fields = ["id", "created_at"]
+    ordering_fields = ["id", "created_at", "updated_at"]
     action_permissions = {"confirm": ["exchange.add_importrun"]}
 
     def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
@@ -212,4 +215,5 @@ ROUTES: list[tuple[str, Any, str]] = [
     ("imports", ImportRunViewSet, "importrun"),
     ("exports", ExportViewSet, "export"),
     ("geo/sites", GeoSiteViewSet, "geo-site"),
+    ("calendar-feeds", CalendarFeedViewSet, "calendarfeed"),
 ]

@@ -4,4 +4,8 @@ A new format is a module that calls ``register_importer`` / ``register_exporter`
 
 from __future__ import annotations
 
-from exchange import geojson_export, geojson_import  # noqa: F401
+from exchange import (  # noqa: F401
+    geojson_export,
+    geojson_import,
+    ical_format,
+)

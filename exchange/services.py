@@ -120,7 +120,7 @@ def import_run_queued(*, run_id: int) -> ImportRun | None:
         run.outcome = ImportOutcome.FAILED
         run.report = {**(run.report or {}), "error": f"{type(error).__name__}: {error}"[:1000]}
         run.finished_at = timezone.now()
-        run.save(update_fields=["outcome", "report", "finished_at"])
+        run.save(update_fields=["outcome", "report", "finished_at", "updated_at"])
         raise
 
 
@@ -138,7 +138,7 @@ def _run(run: ImportRun, user: Any) -> ImportRun:
     run.report = report.as_dict()
     run.outcome = _outcome(report)
     run.finished_at = timezone.now()
-    run.save(update_fields=["report", "outcome", "finished_at"])
+    run.save(update_fields=["report", "outcome", "finished_at", "updated_at"])
     return run
 
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
-from exchange import map_views, views
+from exchange import calendar_views, map_views, views
 
 app_name = "exchange"
 urlpatterns = [
@@ -11,4 +11,12 @@ urlpatterns = [
     path("runs/<int:pk>/import/", views.run_confirm, name="run_confirm"),
     path("export/", views.export, name="export"),
     path("map/", map_views.site_map, name="map"),
+]
+
+# Calendars (iCalendar): the secret feeds, the screen that makes them, the calendar screen's export.
+urlpatterns += [
+    re_path(r"^ical/(?P<token>[A-Za-z0-9_-]{1,100})\.ics$", calendar_views.calendar_feed_ics, name="calendar_feed_ics"),
+    path("calendar-feeds/", calendar_views.calendar_feeds, name="calendar_feeds"),
+    path("calendar-feeds/<int:pk>/revoke/", calendar_views.calendar_feed_revoke_view, name="calendar_feed_revoke"),
+    path("calendar/export.ics", calendar_views.calendar_export, name="calendar_export"),
 ]

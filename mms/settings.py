@@ -320,6 +320,7 @@ SPECTACULAR_SETTINGS = {
         "ActionLogStatusEnum": "orders.models.ActionLogStatus",
         "WebhookEventEnum": "orders.models.WebhookEvent",
         "DowntimeKindEnum": "orders.models.DowntimeKind",
+        "FeedKindEnum": "exchange.models.FeedKind",
     },
 }
 

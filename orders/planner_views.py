@@ -9,10 +9,11 @@ from __future__ import annotations
 import calendar
 import datetime
 from collections import defaultdict
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -60,12 +61,27 @@ def entity_filters(filterset: WorkOrderFilterSet) -> None:
     filterset.form.fields["q"].label = _("Order, tag or equipment name")
 
 
-@orders_screen
-def order_calendar(request: HttpRequest) -> HttpResponse:
-    """Orders by due date, a month or a week at a time, coloured by schedule state."""
+@dataclass
+class CalendarSelection:
+    """What the calendar screen shows for a request: the period and the filtered orders due in it."""
+
+    view: str
+    around: datetime.date
+    today: datetime.date
+    days: list[datetime.date]
+    filterset: WorkOrderFilterSet
+
+    @property
+    def orders(self) -> QuerySet[WorkOrder]:
+        """The orders drawn, due date first (slice at ``CALENDAR_LIMIT``)."""
+        return self.filterset.qs
+
+
+def calendar_selection(request: HttpRequest) -> CalendarSelection:
+    """The period (``view``, ``date``) and filters of the calendar screen read from ``request.GET``: the
+    screen draws these orders, and the ".ics" export of the screen (``exchange``) writes the same ones."""
     today = timezone.localdate()
-    period_form = CalendarForm(request.GET)
-    view, around = period_form.period(today)
+    view, around = CalendarForm(request.GET).period(today)
     days = calendar_days(view, around)
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(days[0], datetime.time.min, tzinfo=tz)
@@ -77,10 +93,20 @@ def order_calendar(request: HttpRequest) -> HttpResponse:
         .order_by("due_at", "number")
     )
     filterset = WorkOrderFilterSet(request.GET, queryset=queryset, request=request)
+    return CalendarSelection(view=view, around=around, today=today, days=days, filterset=filterset)
+
+
+@orders_screen
+def order_calendar(request: HttpRequest) -> HttpResponse:
+    """Orders by due date, a month or a week at a time, coloured by schedule state."""
+    selection = calendar_selection(request)
+    view, around, today, days = selection.view, selection.around, selection.today, selection.days
+    filterset = selection.filterset
+    tz = timezone.get_current_timezone()
     schedule = filterset.form.fields["schedule_state"]
     schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
     entity_filters(filterset)
-    orders = list(filterset.qs[: CALENDAR_LIMIT + 1])
+    orders = list(selection.orders[: CALENDAR_LIMIT + 1])
     truncated = len(orders) > CALENDAR_LIMIT
     base = request.GET.copy()
 
@@ -132,6 +158,8 @@ def order_calendar(request: HttpRequest) -> HttpResponse:
             "filter_fields": visible_fields(filterset, filter_names),
             "filtered": any(request.GET.get(name) for name in filter_names),
             "period_keep": {"view": view, "date": around.isoformat()},
+            # The same period and filters, for the ".ics" export of what the screen shows.
+            "export_query": link(view=view, date=around.isoformat()),
             "legend": SCHEDULE_LEGEND,
             "order_count": min(len(orders), CALENDAR_LIMIT),
         },

@@ -135,6 +135,7 @@ class Migration(migrations.Migration):
                 ('report', models.JSONField(blank=True, default=dict, verbose_name='report')),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='started at')),
                 ('finished_at', models.DateTimeField(blank=True, null=True, verbose_name='finished at')),
+                ('updated_at', models.DateTimeField(auto_now=True, db_index=True, verbose_name='updated at')),
                 ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='by')),
                 ('follows', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='followed_by', to='exchange.importrun', verbose_name='follows the dry run')),
             ],

@@ -1,11 +1,19 @@
-"""Fixtures of the exchange tests: the real public files in ``../shared/data`` (skipped where absent)."""
+"""Fixtures of the exchange tests: the real public files in ``../shared/data`` (skipped where absent), and
+the site, equipment and people the iCalendar tests work with."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
+from django.contrib.auth.models import User
+
+from assets.factories import AreaFactory, ResourceFactory, SiteFactory
+from assets.models import Area, Resource
+from core.roles import PLANNER, SUPERVISOR, TECHNICIAN
+from people.factories import make_role_user
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -22,3 +30,41 @@ def shared_data() -> Path:
     if not folder.is_dir():
         pytest.skip(f"the shared test data is not at {folder}")
     return folder
+
+
+# --- The iCalendar tests (test_ical*.py): a site in Nairobi with a pump, its people, the public address --
+@pytest.fixture
+def public_address(settings: Any) -> str:
+    """``SITE_URL`` as a public https address: feed URLs, order links and UIDs are made from it."""
+    settings.SITE_URL = "https://mms.example.org"
+    return settings.SITE_URL
+
+
+@pytest.fixture
+def site() -> Area:
+    return SiteFactory(name="Kisumu water works", time_zone="Africa/Nairobi")
+
+
+@pytest.fixture
+def plant(site: Area) -> Area:
+    return AreaFactory(parent=site, name="Treatment plant")
+
+
+@pytest.fixture
+def pump(plant: Area) -> Resource:
+    return ResourceFactory(tag="P-0101", name="Raw water pump 1", area=plant)
+
+
+@pytest.fixture
+def technician(site: Area) -> User:
+    return make_role_user(TECHNICIAN, site=site, username="tina-tech")
+
+
+@pytest.fixture
+def supervisor(site: Area) -> User:
+    return make_role_user(SUPERVISOR, site=site, username="sam-supervisor")
+
+
+@pytest.fixture
+def planner(site: Area) -> User:
+    return make_role_user(PLANNER, site=site, username="pat-planner")

@@ -40,6 +40,8 @@ from assets.models import Area, AreaKind, Attachment, Counter, Reading, Resource
 from core.models import DocumentSequence, Notification
 from core.roles import ADMINISTRATOR, ROLE_PERMISSIONS, TECHNICIAN
 from core.testing import UserFactory
+from exchange.feeds import calendar_feed_create
+from exchange.models import Attribute, ColumnMapping, DocumentReference, ExternalRef, FeedKind, ImportRun, System
 from inventory.factories import (
     BudgetFactory,
     ContractFactory,
@@ -91,7 +93,7 @@ from plans.models import ActivityAction, BillOfPartsLine, ChecklistItem, DataPar
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("assets", "people", "inventory", "plans", "orders", "mms")
+OUR_APPS = ("assets", "people", "inventory", "plans", "orders", "exchange", "mms")
 # Edited only on their parent's page (an activity's), so they have no admin of their own.
 INLINE_ONLY = {
     ChecklistItem,
@@ -129,6 +131,9 @@ NOT_ADDABLE = {
     "inventory.reservation": "made when an order is released, through the services",
     "inventory.purchaserequest": "raised by the reorder check and the purchasing screens",
     "inventory.purchaseorder": "made on the purchasing screens, through the services",
+    "exchange.calendarfeed": "made by its owner on the Calendar feeds screen, the only place its address is shown",
+    "exchange.importrun": "made by importing a file (Data exchange screen, API, import_data)",
+    "exchange.externalref": "kept by the importers: which record each row of a file became",
 }
 # Related models with too many rows for a plain select box.
 LONG_LISTS = {Area, Resource, Counter, Employee, User}
@@ -241,6 +246,21 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     ),
     "orders.downtimeperiod": lambda: DowntimePeriod.objects.create(
         resource=ResourceFactory(), kind=DowntimeKind.DOWN, reason="Seal leaks", order=work_order_row()
+    ),
+    "exchange.calendarfeed": lambda: calendar_feed_create(user=make_role_user(TECHNICIAN), kind=FeedKind.ASSIGNED).feed,
+    "exchange.importrun": lambda: ImportRun.objects.create(format="csv", original_name="parts.csv"),
+    "exchange.externalref": lambda: ExternalRef.objects.create(
+        scheme="cobie", scope="Duplex", kind="Component", key=f"Pump-{next(_numbers)}", record=ResourceFactory()
+    ),
+    "exchange.attribute": lambda: Attribute.objects.create(
+        record=ResourceFactory(), group="Pset_PumpTypeCommon", name="FlowRate", value="12", unit="l/s"
+    ),
+    "exchange.documentreference": lambda: DocumentReference.objects.create(
+        record=ResourceFactory(), name=f"Pump manual {next(_numbers)}", file_name="pump.pdf"
+    ),
+    "exchange.system": lambda: System.objects.create(site=SiteFactory(), name=f"Heating {next(_numbers)}"),
+    "exchange.columnmapping": lambda: ColumnMapping.objects.create(
+        target="resources", name=f"Trunk mains {next(_numbers)}", columns={"tag": "ASSET_ID"}
     ),
     # The token admin addresses a token by its user's id (TokenProxy.pk).
     "authtoken.tokenproxy": lambda: TokenProxy.objects.get(key=Token.objects.create(user=UserFactory()).key),
