@@ -203,6 +203,10 @@ def test_a_changed_file_updates_the_same_records_in_place(tmp_path: Path, admin:
     assert after["Area"] == before["Area"] + 1
     assert after["Resource"] == before["Resource"] + 3  # the pump and the sensor changed, the fan is new
     assert after["ResourceType"] == before["ResourceType"]
+    change = Resource.history.filter(tag="P-001").latest("history_id")  # type: ignore[attr-defined]
+    assert (change.history_type, change.history_user, change.name) == ("~", admin, "Pump 1 (duty)")
+    removed = Attribute.history.get(history_type="-")  # type: ignore[attr-defined]
+    assert (removed.object_id, removed.name, removed.history_user) == (pump.pk, "SerialNumber", admin)
     assert report.outcome["IfcPump"]["resource"] == {"created": 0, "updated": 1, "unchanged": 1}
     assert report.outcome["IfcFan"]["resource"]["created"] == 1
 
