@@ -8,4 +8,5 @@ from exchange import (  # noqa: F401
     geojson_export,
     geojson_import,
     ical_format,
+    ifc,
 )
