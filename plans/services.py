@@ -401,18 +401,30 @@ def entities_missing_counters(version: PlanVersion, entities: Sequence[Entity]) 
 
 @transaction.atomic
 def plan_apply(
-    *, plan: MaintenancePlan, entities: Sequence[Entity], owner_role: Group, start_date: datetime.date, user: Any
+    *,
+    plan: MaintenancePlan,
+    entities: Sequence[Entity],
+    owner_role: Group,
+    start_date: datetime.date,
+    user: Any,
+    before_effective: bool = False,
 ) -> list[PlanInstance]:
     """Apply a plan to one or many entities at once; all or nothing.
 
     Refused, naming the entities concerned, when the plan is already applied to some of them, when a
     usage activity's counter is missing on some, or when a hold action targets an area or material.
+
+    ``before_effective`` applies a plan that has no effective version yet (an imported plan waiting for
+    its change set's approval): the checks use its latest version, and the scheduler makes no order for
+    the instances until a version is made effective.
     """
     _require_perm(user, "plans.add_planinstance", _("Your role may not apply plans."))
     if not entities:
         raise ActionNotAllowed(_("Choose at least one entity to apply the plan to."))
     plan = MaintenancePlan.objects.select_for_update().get(pk=plan.pk)
     version = plan.effective_version
+    if version is None and before_effective:
+        version = plan.latest_version()
     if version is None:
         raise ActionNotAllowed(_("%(plan)s has no effective version yet; make one effective first.") % {"plan": plan})
     if len({(type(e), e.pk) for e in entities}) != len(entities):
