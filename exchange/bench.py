@@ -43,12 +43,21 @@ def write_workbook(path: Path, components: int) -> None:
 
     sheet("Contact", [{"Email": author, "CreatedBy": author, "CreatedOn": made, "Company": "Bench Ltd"}])
     sheet("Facility", [{"Name": "Bench facility", "CreatedBy": author, "CreatedOn": made, "SiteName": "Bench site"}])
-    sheet("Floor", ({"Name": f"Level {f}", "CreatedBy": author, "CreatedOn": made, "Elevation": f * 3.5} for f in range(FLOORS)))
+    sheet(
+        "Floor",
+        ({"Name": f"Level {f}", "CreatedBy": author, "CreatedOn": made, "Elevation": f * 3.5} for f in range(FLOORS)),
+    )
     spaces = [f"S{f:02d}-{s:03d}" for f in range(FLOORS) for s in range(SPACES_PER_FLOOR)]
     sheet(
         "Space",
         (
-            {"Name": name, "CreatedBy": author, "CreatedOn": made, "FloorName": f"Level {int(name[1:3])}", "NetArea": 12.5}
+            {
+                "Name": name,
+                "CreatedBy": author,
+                "CreatedOn": made,
+                "FloorName": f"Level {int(name[1:3])}",
+                "NetArea": 12.5,
+            }
             for name in spaces
         ),
     )
@@ -87,7 +96,12 @@ def write_workbook(path: Path, components: int) -> None:
     sheet(
         "System",
         (
-            {"Name": f"System {c % 20:02d}", "CreatedBy": author, "CreatedOn": made, "ComponentNames": f"Component {c:06d}"}
+            {
+                "Name": f"System {c % 20:02d}",
+                "CreatedBy": author,
+                "CreatedOn": made,
+                "ComponentNames": f"Component {c:06d}",
+            }
             for c in range(0, components, 10)
         ),
     )

@@ -4,4 +4,4 @@ A new format is a module that calls ``register_importer`` / ``register_exporter`
 
 from __future__ import annotations
 
-from exchange import cobie  # noqa: E402,F401  (COBie workbooks)
+from exchange import cobie  # noqa: F401  (COBie workbooks)

@@ -97,7 +97,9 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         return
     fields = [f for f in model._meta.concrete_fields if not f.primary_key]
     date_times = {f.attname for f in fields if isinstance(f, models.DateTimeField)}
-    prepared = {f.attname: f for f in fields if isinstance(f, models.FileField | models.DecimalField | models.JSONField)}
+    prepared = {
+        f.attname: f for f in fields if isinstance(f, models.FileField | models.DecimalField | models.JSONField)
+    }
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     sql = f"INSERT INTO {connection.ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({marks})"
@@ -174,7 +176,13 @@ class Refs(RefIndex):
             now = timezone.now()
             for ref in self._pending:
                 ref.created_at = ref.updated_at = now
-            insert_rows(ExternalRef, [{f.attname: getattr(ref, f.attname) for f in ExternalRef._meta.concrete_fields} for ref in self._pending])
+            insert_rows(
+                ExternalRef,
+                [
+                    {f.attname: getattr(ref, f.attname) for f in ExternalRef._meta.concrete_fields}
+                    for ref in self._pending
+                ],
+            )
             self._pending = []
 
 
@@ -293,9 +301,12 @@ class AttributeSink:
         self._wanted: dict[int, dict[tuple[str, str], Wanted]] = defaultdict(dict)
         self._protected: dict[int, set[tuple[str, str]]] = defaultdict(set)
         self._objects: dict[int, models.Model] = {}
+        self._sheets: dict[int, str] = {}
 
-    def cover(self, obj: models.Model) -> None:
+    def cover(self, obj: models.Model, sheet: str = "") -> None:
         self._objects.setdefault(id(obj), obj)
+        if sheet:
+            self._sheets.setdefault(id(obj), sheet)
 
     def add(self, obj: models.Model, wanted: Wanted) -> None:
         self.cover(obj)
@@ -334,8 +345,8 @@ class AttributeSink:
                         "description": item.description,
                         "source": Scheme.COBIE,
                     }
-                    attr = have.get(key)
-                    if attr is None:
+                    found = have.get(key)
+                    if found is None:
                         creates.append(
                             Attribute(
                                 content_type_id=content_type_id,
@@ -347,18 +358,18 @@ class AttributeSink:
                             )
                         )
                         report.tally(item.sheet, "attribute", CREATED)
-                    elif apply_fields(attr, values):
-                        attr.updated_at = now
-                        updates.append(attr)
+                    elif apply_fields(found, values):
+                        found.updated_at = now
+                        updates.append(found)
                         report.tally(item.sheet, "attribute", UPDATED)
                     else:
                         report.tally(item.sheet, "attribute", UNCHANGED)
                 wanted, protected = self._wanted.get(ident, {}), self._protected.get(ident, set())
-                deletes += [
-                    attr
-                    for key, attr in have.items()
-                    if attr.source == Scheme.COBIE and key not in wanted and key not in protected
-                ]
+                sheet = self._sheets.get(ident, "")
+                for key, attr in have.items():
+                    if attr.source == Scheme.COBIE and key not in wanted and key not in protected:
+                        deletes.append(attr)
+                        report.tally(sheet, "attribute removed", UPDATED)
         history_user = _user_or_none(user)
         if creates:
             Attribute.objects.bulk_create(creates, batch_size=BATCH)
@@ -405,6 +416,27 @@ class Context:
 
     def note(self, message: str) -> None:
         self.report.notes.append(message)
+
+    def note_differences(self, group: list[Row], columns: tuple[str, ...]) -> None:
+        """Note where later rows of one zone or system give another value than its first row."""
+        first = group[0]
+        for row in group[1:]:
+            for column in columns:
+                if row.text(column) and row.text(column) != first.text(column):
+                    self.note(
+                        _(
+                            "%(sheet)s row %(row)s: %(column)s “%(value)s” differs from row %(first)s of the same "
+                            "name; the first row's “%(kept)s” is kept."
+                        )
+                        % {
+                            "sheet": row.sheet,
+                            "row": row.number,
+                            "column": column,
+                            "value": row.text(column),
+                            "first": first.number,
+                            "kept": first.text(column),
+                        }
+                    )
 
     def remember(self, sheet: str, name: str, obj: models.Model, row: Row | None = None) -> None:
         self.records[(sheet, name.casefold())] = obj
@@ -457,7 +489,7 @@ class Context:
     def keep_columns(self, obj: models.Model, row: Row, mapped: Iterable[str]) -> None:
         """Keep every cell of ``row`` that did not go to a field as an attribute of ``obj``."""
         used = set(mapped)
-        self.attributes.cover(obj)
+        self.attributes.cover(obj, row.sheet)
         for column, value in row.values.items():
             if column not in used:
                 self.attributes.add(obj, Wanted(GROUP, column, as_text(value), sheet=row.sheet))

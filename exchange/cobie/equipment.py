@@ -18,8 +18,8 @@ from django.core.validators import validate_email
 from django.utils.translation import gettext as _
 
 from assets.models import Area, Resource, ResourceType
-from exchange.cobie.context import Batch, Context, Unique, pair_key, slug, validation_text
-from exchange.cobie.reader import Row, as_date, as_names, as_number, as_text, is_placeholder
+from exchange.cobie.context import Batch, Context, Unique, slug, validation_text
+from exchange.cobie.reader import Row, as_date, as_names, as_number, is_placeholder
 from exchange.models import System
 from exchange.report import CREATED, UNCHANGED
 from inventory.models import Vendor
@@ -72,7 +72,8 @@ def vendor_emails(ctx: Context) -> set[str]:
 def import_contacts(ctx: Context) -> None:
     rows = ctx.workbook.rows("Contact")
     ctx.report.read("Contact", len(rows))
-    assert ctx.refs is not None and ctx.building is not None
+    assert ctx.refs is not None
+    assert ctx.building is not None
     vendors_wanted = vendor_emails(ctx)
     bound = ctx.refs.keys_of("Contact")
     existing = Vendor.objects.in_bulk(list(bound.values()))
@@ -197,7 +198,9 @@ def _warranty(ctx: Context, row: Row) -> tuple[Decimal, str] | None:
             amount = as_number(row.get(column))
         except ValueError:
             ctx.note(
-                _("Type row %(row)s: %(column)s “%(value)s” is not a number; it is kept, but no warranty end is worked out from it.")
+                _(
+                    "Type row %(row)s: %(column)s “%(value)s” is not a number; it is kept, but no warranty end is worked out from it."
+                )
                 % {"row": row.number, "column": column, "value": row.text(column)}
             )
             continue
@@ -208,7 +211,9 @@ def _warranty(ctx: Context, row: Row) -> tuple[Decimal, str] | None:
     unit = unit_of(unit_text or "year")
     if unit is None:
         ctx.note(
-            _("Type row %(row)s: the warranty unit “%(unit)s” is not years, months, weeks or days; no warranty end is worked out.")
+            _(
+                "Type row %(row)s: the warranty unit “%(unit)s” is not years, months, weeks or days; no warranty end is worked out."
+            )
             % {"row": row.number, "unit": unit_text}
         )
         return None
@@ -335,7 +340,8 @@ def import_systems(ctx: Context) -> None:
     """Systems: rows of the same name are one system (COBie lists its components over several rows)."""
     rows = ctx.workbook.rows("System")
     ctx.report.read("System", len(rows))
-    assert ctx.refs is not None and ctx.site is not None
+    assert ctx.refs is not None
+    assert ctx.site is not None
     bound = ctx.refs.keys_of("System")
     existing = System.objects.in_bulk(list(bound.values()))
     names = Unique(System, "name", 200, site=ctx.site)
@@ -374,9 +380,7 @@ def import_systems(ctx: Context) -> None:
         if name != first.name:
             mapped.discard("Name")
         ctx.keep_columns(system, first, mapped)
-        from exchange.cobie.places import _note_differences
-
-        _note_differences(ctx, group, ("Category", "Description"))
+        ctx.note_differences(group, ("Category", "Description"))
         members: set[int] = set()
         whole = True
         for row in group:
@@ -409,6 +413,3 @@ def _save_members(ctx: Context, memberships: dict[int, tuple[System, set[int], b
             if gone:
                 through.objects.filter(system_id=system_id, resource_id__in=gone).delete()
     through.objects.bulk_create(creates, batch_size=500)
-
-
-__all__ = ["as_text", "import_components", "import_contacts", "import_systems", "import_types"]

@@ -13,7 +13,7 @@ import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
@@ -33,7 +33,7 @@ from plans.models import Activity, MaintenancePlan, PlanInstance, TimeUnit
 
 CHUNK = 500
 EMPTY = "n/a"
-SHEET_OF_KIND = {
+SHEET_OF_KIND: dict[str, str] = {
     AreaKind.BUILDING: "Facility",
     AreaKind.FLOOR: "Floor",
     AreaKind.SPACE: "Space",
@@ -50,7 +50,7 @@ SHEET_OF_MODEL: dict[type[models.Model], str] = {
     Certification: "Resource",
     DocumentReference: "Document",
 }
-UNIT_WORD = {
+UNIT_WORD: dict[str, str] = {
     TimeUnit.HOURS: "hour",
     TimeUnit.DAYS: "day",
     TimeUnit.WEEKS: "week",
@@ -98,11 +98,11 @@ class _Register:
 
 class CobieExporter:
     format = "cobie"
-    label = gettext_lazy("COBie workbook (facility handover)")
+    label = cast(str, gettext_lazy("COBie workbook (facility handover)"))
     extension = "xlsx"
     content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     permission = "assets.view_area"
-    options = ("site",)
+    options: tuple[str, ...] = ("site",)
 
     def export(self, *, user: Any, options: dict[str, Any]) -> bytes:
         site_ids = visible_site_ids(user)
@@ -268,7 +268,7 @@ class _Writer:
                     "Description": item.description,
                     "SerialNumber": item.serial_number,
                     "InstallationDate": item.installation_date.isoformat() if item.installation_date else "",
-                    "TagNumber": item.tag,
+                    "TagNumber": columns.get("TagNumber") or item.tag,
                 },
             )
             self.properties("Component", item, name)

@@ -4,7 +4,7 @@ records depend on each other (see ``exchange.registry`` for what an importer pro
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -23,9 +23,9 @@ COBIE_MARKERS = ("Facility", "Floor", "Space", "Type", "Component")
 
 class CobieImporter:
     format = "cobie"
-    label = gettext_lazy("COBie workbook (facility handover)")
-    extensions = ("xlsx", "xlsm", "xls", "ods")
-    options = ("site",)
+    label = cast(str, gettext_lazy("COBie workbook (facility handover)"))
+    extensions: tuple[str, ...] = ("xlsx", "xlsm", "xls", "ods")
+    options: tuple[str, ...] = ("site",)
     permission = "assets.add_resource"
 
     def check_file(self, path: Path, original_name: str) -> str:
@@ -36,7 +36,7 @@ class CobieImporter:
         site = options.get("site")
         if site not in (None, ""):
             try:
-                site_id = int(site)
+                site_id = int(str(site))
             except (TypeError, ValueError):
                 raise ValueError(_("Choose the site by its number.")) from None
             sites = Area.objects.sites().in_sites(visible_site_ids(user)).filter(pk=site_id)

@@ -33,12 +33,10 @@ from plans import services as plan_services
 from plans.models import (
     Activity,
     ChangeSet,
-    ChangeSetState,
     MaintenancePlan,
     PersonnelRequirement,
     PlanInstance,
     PlanVersion,
-    PlanVersionState,
     ScheduleNextMode,
     TimeUnit,
     TriggerKind,
@@ -59,13 +57,19 @@ for _unit, _words, _factor in (
     for _word in _words:
         TIME_WORDS[_word] = (_unit, Decimal(_factor))
 # A smaller unit for an interval that is not a whole number of its own (half a year: six months).
-SMALLER = {
+SMALLER: dict[str, tuple[str, int]] = {
     TimeUnit.YEARS: (TimeUnit.MONTHS, 12),
     TimeUnit.MONTHS: (TimeUnit.DAYS, 30),
     TimeUnit.WEEKS: (TimeUnit.DAYS, 7),
     TimeUnit.DAYS: (TimeUnit.HOURS, 24),
 }
-MINUTES = {TimeUnit.HOURS: 60, TimeUnit.DAYS: 1440, TimeUnit.WEEKS: 10080, TimeUnit.MONTHS: 43200, TimeUnit.YEARS: 525600}
+MINUTES: dict[str, int] = {
+    TimeUnit.HOURS: 60,
+    TimeUnit.DAYS: 1440,
+    TimeUnit.WEEKS: 10080,
+    TimeUnit.MONTHS: 43200,
+    TimeUnit.YEARS: 525600,
+}
 MINUTE_WORDS = ("minute", "minutes", "min", "mins")
 
 
@@ -97,7 +101,8 @@ def minutes_of(amount: Decimal, unit_text: str) -> int | None:
 def import_resources(ctx: Context) -> None:
     rows = ctx.workbook.rows("Resource")
     ctx.report.read("Resource", len(rows))
-    assert ctx.refs is not None and ctx.building is not None
+    assert ctx.refs is not None
+    assert ctx.building is not None
     bound = ctx.refs.keys_of("Resource")
     existing = Certification.objects.in_bulk(list(bound.values()))
     codes = Unique(Certification, "code", 30)
@@ -142,7 +147,10 @@ def import_spares(ctx: Context) -> None:
     bound = ctx.refs.keys_of("Spare")
     existing = Part.objects.in_bulk(list(bound.values()))
     numbers = Unique(Part, "part_number", 50)
-    by_number = {p.part_number: p for p in Part.objects.filter(part_number__in=[r.text("PartNumber")[:50] for r in rows if r.text("PartNumber")])}
+    by_number = {
+        p.part_number: p
+        for p in Part.objects.filter(part_number__in=[r.text("PartNumber")[:50] for r in rows if r.text("PartNumber")])
+    }
     batch = Batch(Part, ctx.user)
     made: list[tuple[Row, Part, ResourceType, set[str]]] = []
     seen: dict[str, int] = {}
@@ -170,7 +178,11 @@ def import_spares(ctx: Context) -> None:
         part = existing.get(bound.get(key[:255], 0)) or by_number.get(number[:50]) or Part()
         mapped = {"Name", "TypeName", "Description", "PartNumber"}
         if part.pk and part.part_number:
-            part_number = part.part_number if not number or part.part_number == number[:50] else numbers.claim(number, current=part.part_number)
+            part_number = (
+                part.part_number
+                if not number or part.part_number == number[:50]
+                else numbers.claim(number, current=part.part_number)
+            )
         else:
             part_number = numbers.claim(number or slug(f"{kind.name}-{row.name}", 50))
         if part_number != number:
@@ -331,7 +343,9 @@ def _activity_spec(ctx: Context, row: Row, code: str, technician: Group) -> Acti
         )
     elif frequency is not None:
         ctx.note(
-            _("Job row %(row)s: a frequency of %(amount)s “%(unit)s” is not hours, days, weeks, months or years; the activity is made ad hoc.")
+            _(
+                "Job row %(row)s: a frequency of %(amount)s “%(unit)s” is not hours, days, weeks, months or years; the activity is made ad hoc."
+            )
             % {"row": row.number, "amount": row.text("Frequency"), "unit": row.text("FrequencyUnit")}
         )
     duration = _number(ctx, row, "Duration")
@@ -359,7 +373,9 @@ def _same(activity: Activity, spec: ActivitySpec, position: int) -> bool:
     if activity.position != position:
         return False
     have = sorted((p.certification_id or 0, p.trade, p.estimated_hours) for p in activity.personnel.all())
-    want = sorted((n.certification_id or 0, n.trade, n.hours.quantize(Decimal("0.01")) if n.hours else None) for n in spec.needs)
+    want = sorted(
+        (n.certification_id or 0, n.trade, n.hours.quantize(Decimal("0.01")) if n.hours else None) for n in spec.needs
+    )
     return have == want
 
 
@@ -381,8 +397,10 @@ class _Planner:
         if self.change_set is None:
             self.change_set = plan_services.changeset_create(
                 user=self.user,
-                name=_("COBie import: %(facility)s, %(day)s") % {"facility": self.ctx.scope[:150], "day": self.ctx.today},
-                description=_("Maintenance plans from the Job sheet of %(file)s.") % {"file": self.ctx.job.original_name},
+                name=_("COBie import: %(facility)s, %(day)s")
+                % {"facility": self.ctx.scope[:150], "day": self.ctx.today},
+                description=_("Maintenance plans from the Job sheet of %(file)s.")
+                % {"file": self.ctx.job.original_name},
             )
         return self.change_set
 
@@ -447,7 +465,10 @@ class _Planner:
         draft = current if current.is_editable else None
         if draft is None:
             draft = plan_services.version_create_draft(
-                plan=plan, user=self.user, change_set=self._change_set(), source=current,
+                plan=plan,
+                user=self.user,
+                change_set=self._change_set(),
+                source=current,
                 notes=_("Changed by a COBie import of %(file)s.") % {"file": self.ctx.job.original_name},
             )
         in_draft = {a.code: a for a in draft.activities.prefetch_related("personnel")}
@@ -523,6 +544,3 @@ class _Planner:
         self.ctx.note(
             _("The imported plans wait for approval in change set %(change_set)s.") % {"change_set": self.change_set}
         )
-
-
-__all__ = ["ChangeSetState", "PlanVersionState", "import_jobs", "import_resources", "import_spares"]

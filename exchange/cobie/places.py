@@ -9,6 +9,8 @@ and the COBie name; the COBie name itself is the external key that a second impo
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,7 +27,7 @@ CODE_LENGTH = 50
 NAME_LENGTH = 200
 
 
-def save_area(ctx: Context, area: Area, values: dict[str, object]) -> str:
+def save_area(ctx: Context, area: Area, values: Mapping[str, Any]) -> str:
     """Create or update an area one by one (its ``save`` keeps the tree's paths), validated in memory."""
     is_new = area.pk is None
     if not assign(area, values) and not is_new:
@@ -63,7 +65,9 @@ def import_facility(ctx: Context) -> bool:
         ctx.problem(
             other,
             "Name",
-            _("A COBie workbook describes one facility; this is a second one (%(name)s). Import it from its own workbook.")
+            _(
+                "A COBie workbook describes one facility; this is a second one (%(name)s). Import it from its own workbook."
+            )
             % {"name": other.name or "?"},
         )
     if ctx.missing(row, ("Name",)):
@@ -108,8 +112,9 @@ def _site(ctx: Context, row: Row) -> Area | None:
         ctx.report.tally("Facility", "site", UNCHANGED)
         return bound
     matches = Area.objects.sites().in_sites(ctx.job.site_ids).filter(name__iexact=site_name[:NAME_LENGTH])
-    site = matches.order_by("pk").first()
-    if site is not None:
+    matched = matches.order_by("pk").first()
+    if matched is not None:
+        site = matched
         ctx.report.tally("Facility", "site", UNCHANGED)
     elif ctx.job.site_ids is not None:
         ctx.problem(
@@ -122,7 +127,11 @@ def _site(ctx: Context, row: Row) -> Area | None:
     else:
         site = Area(kind=AreaKind.SITE)
         codes = Unique(Area, "code", CODE_LENGTH)
-        values = {"name": site_name[:NAME_LENGTH], "code": codes.claim(slug(site_name, 20)), "time_zone": settings.TIME_ZONE}
+        values = {
+            "name": site_name[:NAME_LENGTH],
+            "code": codes.claim(slug(site_name, 20)),
+            "time_zone": settings.TIME_ZONE,
+        }
         try:
             ctx.report.tally("Facility", "site", save_area(ctx, site, values))
         except ValidationError as error:
@@ -151,7 +160,8 @@ def import_spaces(ctx: Context) -> None:
 def _import_level(ctx: Context, sheet_name: str, kind: str) -> None:
     rows = ctx.workbook.rows(sheet_name)
     ctx.report.read(sheet_name, len(rows))
-    assert ctx.refs is not None and ctx.building is not None
+    assert ctx.refs is not None
+    assert ctx.building is not None
     existing = _areas(ctx, sheet_name)
     codes: Unique = ctx.state["codes"]
     codes.prefetch(f"{ctx.building.code}-{slug(row.name, CODE_LENGTH)}" for row in rows if row.name)
@@ -188,7 +198,8 @@ def import_zones(ctx: Context) -> None:
     """Zones: rows of the same name are one zone (COBie lists a zone's spaces over several rows)."""
     rows = ctx.workbook.rows("Zone")
     ctx.report.read("Zone", len(rows))
-    assert ctx.refs is not None and ctx.building is not None
+    assert ctx.refs is not None
+    assert ctx.building is not None
     existing = _areas(ctx, "Zone")
     by_name: dict[str, list[Row]] = defaultdict(list)
     for row in rows:
@@ -216,7 +227,7 @@ def import_zones(ctx: Context) -> None:
         ctx.refs.bind_later("Zone", first.name, zone)
         ctx.remember("Zone", first.name, zone, first)
         ctx.keep_columns(zone, first, ("Name", "SpaceNames"))
-        _note_differences(ctx, group, ("Category", "Description"))
+        ctx.note_differences(group, ("Category", "Description"))
         spaces: set[int] = set()
         whole = True
         for row in group:
@@ -230,27 +241,6 @@ def import_zones(ctx: Context) -> None:
             complete.add(int(zone.pk))
         zones.append(zone)
     _save_memberships(ctx, wanted, complete)
-
-
-def _note_differences(ctx: Context, group: list[Row], columns: tuple[str, ...]) -> None:
-    first = group[0]
-    for row in group[1:]:
-        for column in columns:
-            if row.text(column) and row.text(column) != first.text(column):
-                ctx.note(
-                    _(
-                        "%(sheet)s row %(row)s: %(column)s “%(value)s” differs from row %(first)s of the same "
-                        "name; the first row's “%(kept)s” is kept."
-                    )
-                    % {
-                        "sheet": row.sheet,
-                        "row": row.number,
-                        "column": column,
-                        "value": row.text(column),
-                        "first": first.number,
-                        "kept": first.text(column),
-                    }
-                )
 
 
 def _save_memberships(ctx: Context, wanted: dict[int, set[int]], complete: set[int]) -> None:

@@ -17,8 +17,8 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from exchange.cobie import schema
-from exchange.cobie.context import GROUP, Batch, Context, Wanted, kept_group, validation_text
-from exchange.cobie.reader import Row, as_text
+from exchange.cobie.context import GROUP, Batch, Context, Wanted, validation_text
+from exchange.cobie.reader import Row
 from exchange.models import DocumentReference
 from inventory.models import Vendor
 from people.models import Certification
@@ -64,7 +64,9 @@ def target(ctx: Context, row: Row, sheet_column: str, name_column: str) -> tuple
         if len(elsewhere) == 1:
             other, found = elsewhere[0]
             ctx.note(
-                _("%(sheet)s row %(row)s names %(named)s “%(name)s”, which is a %(other)s of the workbook: it is read as the %(other)s's.")
+                _(
+                    "%(sheet)s row %(row)s names %(named)s “%(name)s”, which is a %(other)s of the workbook: it is read as the %(other)s's."
+                )
                 % {"sheet": row.sheet, "row": row.number, "named": sheet, "name": name, "other": other}
             )
             return found, False
@@ -178,7 +180,9 @@ def import_attributes(ctx: Context) -> None:
             )
             ctx.note(
                 (
-                    _("Attribute row %(row)s repeats row %(first)s (%(name)s of %(sheet)s %(record)s); it is read once.")
+                    _(
+                        "Attribute row %(row)s repeats row %(first)s (%(name)s of %(sheet)s %(record)s); it is read once."
+                    )
                     if same
                     else _(
                         "Attribute row %(row)s gives %(name)s of %(sheet)s %(record)s again, as “%(value)s”; row "
@@ -212,7 +216,9 @@ def import_kept_sheets(ctx: Context) -> None:
                 continue
             host: models.Model | None = ctx.building
             sheet_column = "SheetName1" if sheet == "Issue" else "SheetName"
-            name_column = {"Issue": "RowName1", "Connection": "RowName1", "Assembly": "ParentName"}.get(sheet, "RowName")
+            name_column = {"Issue": "RowName1", "Connection": "RowName1", "Assembly": "ParentName"}.get(
+                sheet, "RowName"
+            )
             if row.text(sheet_column) and row.text(name_column):
                 found = ctx.find(schema.canonical_sheet(row.text(sheet_column)) or "", row.text(name_column))
                 host = found if found is not None else ctx.building
@@ -226,6 +232,3 @@ def kept_record_of(attr_group: str) -> str | None:
     if attr_group.startswith(prefix) and attr_group[len(prefix) :] in schema.COLUMNS:
         return attr_group[len(prefix) :]
     return None
-
-
-__all__ = ["as_text", "import_attributes", "import_documents", "import_kept_sheets", "kept_group", "kept_record_of"]
