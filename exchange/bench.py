@@ -28,8 +28,11 @@ SPACES_PER_FLOOR = 50
 TYPES = 100
 
 
-def write_workbook(path: Path, components: int) -> None:
-    """A COBie 2.4 workbook of ``components`` components (write-only openpyxl: memory stays flat)."""
+def write_workbook(path: Path, components: int, *, system_rows: int | None = None, jobs: bool = True) -> None:
+    """A COBie 2.4 workbook of ``components`` components (write-only openpyxl: memory stays flat), with
+    one System row per ten components unless ``system_rows`` says how many, and a yearly Job on every
+    tenth type unless ``jobs`` is false."""
+    system_rows = components // 10 if system_rows is None else system_rows
     book = Workbook(write_only=True)
     made = "2024-01-15T09:00:00"
     author = "bench@example.org"
@@ -102,7 +105,7 @@ def write_workbook(path: Path, components: int) -> None:
                 "CreatedOn": made,
                 "ComponentNames": f"Component {c:06d}",
             }
-            for c in range(0, components, 10)
+            for c in range(0, system_rows * 10, 10)
         ),
     )
     sheet(
@@ -118,7 +121,7 @@ def write_workbook(path: Path, components: int) -> None:
                 "Duration": 2,
                 "DurationUnit": "hour",
             }
-            for t in range(0, TYPES, 10)
+            for t in range(0, TYPES if jobs else 0, 10)
         ),
     )
     book.save(path)

@@ -29,7 +29,13 @@ def facility() -> Sheets:
         {
             "Contact": [
                 {**base, "Email": AUTHOR, "Company": "Author Ltd", "GivenName": "Ann", "FamilyName": "Author"},
-                {**base, "Email": "sales@pumps.example", "Company": "Pumps Inc", "Phone": "+1 555 0100", "Town": "Oslo"},
+                {
+                    **base,
+                    "Email": "sales@pumps.example",
+                    "Company": "Pumps Inc",
+                    "Phone": "+1 555 0100",
+                    "Town": "Oslo",
+                },
             ],
             "Facility": [{**base, "Name": "Clinic", "SiteName": "Clinic campus", "ProjectName": "Clinic build"}],
             "Floor": [{**base, "Name": "Ground", "Elevation": 0}, {**base, "Name": "First", "Elevation": 3.5}],
@@ -145,7 +151,14 @@ def facility() -> Sheets:
                 {**base, "Name": "Colour", "SheetName": "Component", "RowName": "Pump 1", "Value": "red"},
             ],
             "Coordinate": [
-                {**base, "Name": "G01", "Category": "point", "SheetName": "Space", "RowName": "G01", "CoordinateXAxis": 1.5}
+                {
+                    **base,
+                    "Name": "G01",
+                    "Category": "point",
+                    "SheetName": "Space",
+                    "RowName": "G01",
+                    "CoordinateXAxis": 1.5,
+                }
             ],
         }
     )

@@ -54,13 +54,19 @@ class TestSheets:
         ground = Area.objects.get(kind=AreaKind.FLOOR, name="Ground")
         assert ground.parent == building
         g01 = Area.objects.get(kind=AreaKind.SPACE, name="G01")
-        assert g01.parent == ground and g01.site == site
-        assert len(g01.code) <= 50 and g01.code.startswith(building.code)
+        assert g01.parent == ground
+        assert g01.site == site
+        assert len(g01.code) <= 50
+        assert g01.code.startswith(building.code)
         assert attrs(g01)[("COBie", "Description")] == "Plant room"
         assert attrs(g01)[("COBie", "NetArea")] == "20.5"
         zone = Area.objects.get(kind=AreaKind.ZONE)
         assert zone.parent == building
-        assert sorted(ZoneSpace.objects.filter(zone=zone).values_list("space__name", flat=True)) == ["F01", "G01", "G02"]
+        assert sorted(ZoneSpace.objects.filter(zone=zone).values_list("space__name", flat=True)) == [
+            "F01",
+            "G01",
+            "G02",
+        ]
 
         pump_type = ResourceType.objects.get(name="Circulation pump")
         assert (pump_type.manufacturer, pump_type.model_number) == ("Pumps Inc", "CP-40")
@@ -74,7 +80,8 @@ class TestSheets:
         assert attrs(pump)[("COBie", "BarCode")] == "0001"
         assert attrs(pump)[("", "Colour")] == "red"
         pump2 = Resource.objects.get(name="Pump 2")
-        assert pump2.area == g01 and attrs(pump2)[("COBie", "Space")] == "G01, G02"
+        assert pump2.area == g01
+        assert attrs(pump2)[("COBie", "Space")] == "G01, G02"
         assert pump2.warranty_end == datetime.date(2026, 1, 20)  # from the installation date
         generated = Resource.objects.get(name="Detector 2").tag
         assert generated == "DETECTOR-2"
@@ -96,7 +103,8 @@ class TestSheets:
         document = DocumentReference.objects.get()
         assert (document.record, document.file_name, document.directory) == (pump_type, "cp40.pdf", "O&M/Pumps")
 
-        assert report.rows["Component"] == 4 and report.rows["Zone"] == 2
+        assert report.rows["Component"] == 4
+        assert report.rows["Zone"] == 2
         assert report.outcome["Component"]["resource"]["created"] == 4
         assert report.outcome["Zone"]["space of a zone"]["created"] == 3
 
@@ -164,7 +172,8 @@ class TestSheets:
 
         assert not [p for p in report.problems if p.sheet in ("Space", "Component")], report.problems
         pump = Resource.objects.get(name="Pump 1")
-        assert pump.area.name == "G01" and pump.installation_date == datetime.date(2024, 1, 15)
+        assert pump.area.name == "G01"
+        assert pump.installation_date == datetime.date(2024, 1, 15)
 
 
 class TestProblems:
@@ -176,7 +185,8 @@ class TestProblems:
         assert ("Component", 2, "InstallationDate") in problems(report)
         assert "next spring" in report.problems[0].message
         assert not report.written
-        assert not Resource.objects.exists() and not Area.objects.exists()
+        assert not Resource.objects.exists()
+        assert not Area.objects.exists()
 
     def test_unknown_floor_and_the_rows_that_depend_on_the_space(self, tmp_path: Path, admin: User) -> None:
         sheets = facility()
@@ -188,7 +198,8 @@ class TestProblems:
         assert ("Component", 5, "Space") in found  # Detector 2 stands in F01
         assert ("Zone", 3, "SpaceNames") in found
         message = next(p.message for p in report.problems if p.sheet == "Component")
-        assert "F01" in message and "problem of its own" in message
+        assert "F01" in message
+        assert "problem of its own" in message
 
     def test_duplicate_names(self, tmp_path: Path, admin: User) -> None:
         sheets = facility()
@@ -236,13 +247,15 @@ class TestProblems:
         report = run(write(tmp_path / "bad.xlsx", sheets), admin)
 
         assert ("Component", None, "") in problems(report)
-        assert not report.written and not Area.objects.exists()
+        assert not report.written
+        assert not Area.objects.exists()
 
     def test_no_cobie_sheet_at_all_is_refused(self, tmp_path: Path, admin: User) -> None:
         report = run(write(tmp_path / "other.xlsx", {}, extra_sheets={"Orders": [["Number"], ["1"]]}), admin)
 
         assert report.refused
-        assert "not a COBie workbook" in report.problems[0].message and "Orders" in report.problems[0].message
+        assert "not a COBie workbook" in report.problems[0].message
+        assert "Orders" in report.problems[0].message
 
     def test_a_second_facility(self, tmp_path: Path, admin: User) -> None:
         sheets = facility()
@@ -259,7 +272,8 @@ class TestProblems:
         fake = tmp_path / "old.xls"
         fake.write_bytes(b"Name;Floor\n")
         report = run(fake, admin)
-        assert report.refused and "Excel 97-2003" in report.problems[0].message
+        assert report.refused
+        assert "Excel 97-2003" in report.problems[0].message
 
     def test_a_wrong_recorded_sheet_size_is_ignored(self, tmp_path: Path, admin: User) -> None:
         path = write(tmp_path / "clinic.xlsx", facility())
@@ -280,11 +294,15 @@ class TestModes:
     def test_a_dry_run_writes_nothing_and_says_what_it_would_do(self, tmp_path: Path, admin: User) -> None:
         report = run(write(tmp_path / "clinic.xlsx", facility()), admin, mode="dry_run")
 
-        assert not report.written and not report.problems
+        assert not report.written
+        assert not report.problems
         assert report.outcome["Component"]["resource"]["created"] == 4
         assert report.outcome["Job"]["maintenance plan"]["created"] == 1
-        assert not Area.objects.exists() and not Resource.objects.exists() and not ExternalRef.objects.exists()
-        assert not MaintenancePlan.objects.exists() and not ChangeSet.objects.exists()
+        assert not Area.objects.exists()
+        assert not Resource.objects.exists()
+        assert not ExternalRef.objects.exists()
+        assert not MaintenancePlan.objects.exists()
+        assert not ChangeSet.objects.exists()
         assert history_rows() == 0
 
     def test_valid_rows_writes_the_rest_and_lists_the_skipped(self, tmp_path: Path, admin: User) -> None:
@@ -317,11 +335,14 @@ class TestReimport:
 
         report = run(path, admin)
 
-        assert report.written and not report.problems
-        assert report.total("created") == 0 and report.total("updated") == 0
+        assert report.written
+        assert not report.problems
+        assert report.total("created") == 0
+        assert report.total("updated") == 0
         assert history_rows() == before
         assert ExternalRef.objects.count() == refs
-        assert ChangeSet.objects.count() == 1 and Activity.objects.count() == 2
+        assert ChangeSet.objects.count() == 1
+        assert Activity.objects.count() == 2
 
     def test_a_changed_workbook_updates_in_place_with_history(self, tmp_path: Path, admin: User) -> None:
         run(write(tmp_path / "clinic.xlsx", facility()), admin)
@@ -338,8 +359,10 @@ class TestReimport:
 
         assert report.written, report.problems
         pump.refresh_from_db()
-        assert pump.serial_number == "SN-1-REPLACED" and pump.area.name == "G02"
-        assert Resource.objects.count() == 4 and Area.objects.filter(kind=AreaKind.SPACE).count() == 3
+        assert pump.serial_number == "SN-1-REPLACED"
+        assert pump.area.name == "G02"
+        assert Resource.objects.count() == 4
+        assert Area.objects.filter(kind=AreaKind.SPACE).count() == 3
         assert Resource.history.count() == before + 1
         assert pump.history.first().history_type == "~"
         assert report.outcome["Component"]["resource"] == {"created": 0, "updated": 1, "unchanged": 3}
@@ -349,6 +372,7 @@ class TestReimport:
         plan = MaintenancePlan.objects.get()
         assert plan.versions.count() == 2
         latest = plan.latest_version()
-        assert latest is not None and latest.change_set.state == ChangeSetState.IN_APPROVAL
+        assert latest is not None
+        assert latest.change_set.state == ChangeSetState.IN_APPROVAL
         assert latest.activities.get(name="Inspect pump").time_interval == 3
         assert plan.effective_version is None
