@@ -85,9 +85,14 @@ def import_contacts(ctx: Context) -> None:
         email = row.text("Email")
         if ctx.missing(row, ("Email",)):
             continue
-        if ctx.find("Contact", email) is not None or (("Contact", email.casefold()) in ctx.rows_of):
-            ctx.duplicate(row.__class__(row.sheet, row.number, {"Name": email}), "Contact")
-            ctx.skip(row, email)
+        first = ctx.rows_of.get(("Contact", email.casefold()))
+        if first is not None:
+            ctx.problem(
+                row,
+                "Email",
+                _("The e-mail “%(email)s” is already used by row %(row)s of this sheet; COBie names must be unique.")
+                % {"email": email, "row": first},
+            )
             continue
         ctx.rows_of[("Contact", email.casefold())] = row.number
         person = " ".join(part for part in (row.text("GivenName"), row.text("FamilyName")) if part)

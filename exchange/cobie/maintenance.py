@@ -27,7 +27,7 @@ from exchange.cobie.context import Batch, Context, Unique, pair_key, slug, valid
 from exchange.cobie.reader import Row, as_names, as_number
 from exchange.report import CREATED, UNCHANGED, UPDATED
 from inventory import services as inventory_services
-from inventory.models import Part, SparePart
+from inventory.models import Part, SparePart, Vendor
 from people.models import Certification
 from plans import services as plan_services
 from plans.models import (
@@ -233,8 +233,6 @@ def import_spares(ctx: Context) -> None:
 
 
 def _is_vendor(ctx: Context, name: str) -> bool:
-    from inventory.models import Vendor
-
     return isinstance(ctx.find("Contact", name), Vendor)
 
 
@@ -407,8 +405,7 @@ class _Planner:
     def plan_for(self, kind: ResourceType, specs: list[ActivitySpec], protected: set[str]) -> None:
         ctx = self.ctx
         assert ctx.refs is not None
-        plan = self.plans.get(self.bound.get(kind.name[:255], 0)) if kind.name else None
-        plan = plan or self.plans.get(self.bound.get(specs[0].row.text("TypeName")[:255], 0))
+        plan = self.plans.get(self.bound.get(specs[0].row.text("TypeName")[:255], 0))
         try:
             version, created = self._version(plan, kind, specs, protected)
         except (ActionForbidden, ActionNotAllowed) as error:

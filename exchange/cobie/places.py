@@ -79,6 +79,14 @@ def import_facility(ctx: Context) -> bool:
         return False
     ctx.site = site
     building = _areas(ctx, "Facility").get(row.name[:255]) or Area(kind=AreaKind.BUILDING)
+    if building.pk and ctx.job.site_ids is not None and building.site_id not in ctx.job.site_ids:
+        ctx.problem(
+            row,
+            "Name",
+            _("The facility “%(name)s” was imported before into a site you may not see; ask its site's administrator.")
+            % {"name": row.name},
+        )
+        return False
     codes = Unique(Area, "code", CODE_LENGTH)
     values = {
         "name": row.name[:NAME_LENGTH],
@@ -190,8 +198,6 @@ def _import_level(ctx: Context, sheet_name: str, kind: str) -> None:
         ctx.refs.bind_later(sheet_name, row.name, area)
         ctx.remember(sheet_name, row.name, area, row)
         ctx.keep_columns(area, row, ("Name", "FloorName"))
-        if len(row.name) > NAME_LENGTH:
-            ctx.keep_columns(area, Row(row.sheet, row.number, {"Name": row.name}), ())
 
 
 def import_zones(ctx: Context) -> None:

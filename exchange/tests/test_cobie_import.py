@@ -14,9 +14,11 @@ from django.contrib.contenttypes.models import ContentType
 
 from assets.factories import SiteFactory
 from assets.models import Area, AreaKind, Resource, ResourceType
-from core.roles import ADMINISTRATOR, PLANNER
+from core.roles import ADMINISTRATOR, PLANNER, SUPERVISOR
+from exchange.cobie.schema import COLUMNS, SHEETS
 from exchange.models import Attribute, DocumentReference, ExternalRef, System, ZoneSpace
-from exchange.tests.cobie_workbooks import facility, problems, run, write
+from exchange.services import export_file
+from exchange.tests.cobie_workbooks import facility, problems, run, sheet_rows, write
 from inventory.models import Part, SparePart, Vendor
 from people.models import Certification
 from plans.models import Activity, ChangeSet, ChangeSetState, MaintenancePlan, PlanInstance, TimeUnit, TriggerKind
@@ -376,3 +378,50 @@ class TestReimport:
         assert latest.change_set.state == ChangeSetState.IN_APPROVAL
         assert latest.activities.get(name="Inspect pump").time_interval == 3
         assert plan.effective_version is None
+
+
+class TestExport:
+    def test_every_visible_site_without_the_option_and_only_those(
+        self, tmp_path: Path, admin: User, role_user: Any
+    ) -> None:
+        run(write(tmp_path / "clinic.xlsx", facility()), admin)
+        other = facility()
+        other["Facility"][0].update(Name="Depot", SiteName="Depot site")
+        run(write(tmp_path / "depot.xlsx", other), admin)
+        depot_site = Area.objects.sites().get(name="Depot site")
+
+        everything = sheet_rows(export_file(format="cobie", user=admin, options={})[0])
+        assert sorted(row[0] for row in everything["Facility"]) == ["Clinic", "Depot"]
+        supervisor = role_user(SUPERVISOR, site=depot_site)
+        theirs = sheet_rows(export_file(format="cobie", user=supervisor, options={})[0])
+        assert [row[0] for row in theirs["Facility"]] == ["Depot"]
+        assert len(theirs["Component"]) == 4
+        with pytest.raises(ValueError, match="no site"):
+            export_file(
+                format="cobie", user=supervisor, options={"site": Area.objects.sites().get(name="Clinic campus").pk}
+            )
+
+    def test_the_standard_sheets_and_columns(self, tmp_path: Path, admin: User) -> None:
+        run(write(tmp_path / "clinic.xlsx", facility()), admin)
+        content, name, content_type = export_file(format="cobie", user=admin, options={})
+
+        assert name.endswith(".xlsx")
+        assert content_type.startswith("application/vnd.openxmlformats")
+        rows = sheet_rows(content)
+        headers = dict(zip(SHEETS, rows["_headers"], strict=True))
+        for sheet in SHEETS:
+            assert list(headers[sheet][: len(COLUMNS[sheet])]) == COLUMNS[sheet]
+        component = next(row for row in rows["Component"] if row[0] == "Pump 1")
+        columns = COLUMNS["Component"]
+        assert component[columns.index("TagNumber")] == "P-001"
+        assert component[columns.index("InstallationDate")] == "2024-01-15"
+        assert component[columns.index("Space")] == "G01"
+        job = next(row for row in rows["Job"] if row[0] == "Inspect pump")
+        assert job[COLUMNS["Job"].index("Frequency")] == "6"
+
+    def test_the_export_costs_a_bounded_number_of_queries(
+        self, tmp_path: Path, admin: User, django_assert_max_num_queries: Any
+    ) -> None:
+        run(write(tmp_path / "clinic.xlsx", facility()), admin)
+        with django_assert_max_num_queries(80):
+            export_file(format="cobie", user=admin, options={})
