@@ -206,7 +206,8 @@ class Unique:
             self.taken.update(found)
             self.known.update(chunk)
 
-    def _free(self, value: str) -> bool:
+    def free(self, value: str) -> bool:
+        """Whether ``value`` is neither in the database nor handed out by this import."""
         if value not in self.known and not any(value.startswith(stem) for stem in self.stems):
             self.prefetch([value])
         return value not in self.taken
@@ -217,7 +218,7 @@ class Unique:
         if current is not None and current == base:
             return base
         candidate, number = base, 1
-        while candidate != current and not self._free(candidate):
+        while candidate != current and not self.free(candidate):
             if number == 1:  # one query for every variant already there
                 stem = base[: max(1, self.length - 6)]
                 found = self.model._default_manager.filter(
@@ -297,7 +298,6 @@ class AttributeSink:
     entered by hand stay), except those of rows that were skipped, which are left as they were."""
 
     def __init__(self) -> None:
-        self._records: dict[tuple[type[models.Model], int], models.Model] = {}
         self._wanted: dict[int, dict[tuple[str, str], Wanted]] = defaultdict(dict)
         self._protected: dict[int, set[tuple[str, str]]] = defaultdict(set)
         self._objects: dict[int, models.Model] = {}

@@ -164,7 +164,7 @@ def import_types(ctx: Context) -> None:
             mapped.add("Manufacturer")
         name = kind.name if kind.pk and kind.name else ""
         if not name:
-            wanted = row.name if names._free(row.name[:200]) else f"{row.name} ({ctx.scope})"
+            wanted = row.name if names.free(row.name[:200]) else f"{row.name} ({ctx.scope})"
             name = names.claim(wanted)
         if name != row.name:
             mapped.discard("Name")
@@ -361,7 +361,7 @@ def import_systems(ctx: Context) -> None:
         system = existing.get(bound.get(first.name[:255], 0)) or System(site=ctx.site)
         name = system.name if system.pk else ""
         if not name:
-            wanted = first.name if names._free(first.name[:200]) else f"{first.name} ({ctx.scope})"
+            wanted = first.name if names.free(first.name[:200]) else f"{first.name} ({ctx.scope})"
             name = names.claim(wanted)
         values = {
             "site": ctx.site,

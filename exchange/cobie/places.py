@@ -158,14 +158,14 @@ def _code(ctx: Context, area: Area, name: str) -> str:
 
 
 def import_floors(ctx: Context) -> None:
-    _import_level(ctx, "Floor", AreaKind.FLOOR)
+    _import_level(ctx, "Floor", AreaKind.FLOOR, "floor")
 
 
 def import_spaces(ctx: Context) -> None:
-    _import_level(ctx, "Space", AreaKind.SPACE)
+    _import_level(ctx, "Space", AreaKind.SPACE, "space")
 
 
-def _import_level(ctx: Context, sheet_name: str, kind: str) -> None:
+def _import_level(ctx: Context, sheet_name: str, kind: str, label: str) -> None:
     rows = ctx.workbook.rows(sheet_name)
     ctx.report.read(sheet_name, len(rows))
     assert ctx.refs is not None
@@ -194,7 +194,7 @@ def _import_level(ctx: Context, sheet_name: str, kind: str) -> None:
             ctx.problem(row, "Name", validation_text(error))
             ctx.skip(row)
             continue
-        ctx.report.tally(sheet_name, str(kind.value) if hasattr(kind, "value") else kind, action)
+        ctx.report.tally(sheet_name, label, action)
         ctx.refs.bind_later(sheet_name, row.name, area)
         ctx.remember(sheet_name, row.name, area, row)
         ctx.keep_columns(area, row, ("Name", "FloorName"))
