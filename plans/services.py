@@ -455,7 +455,11 @@ def plan_apply(
         instance = PlanInstance(
             plan=plan, owner_role=owner_role, start_date=start_date, created_by=user, **{field_name: entity}
         )
-        instance.full_clean(validate_constraints=False)  # the unique constraints were checked above, in one query
+        # The unique constraints were checked above, in one query, and the plan, role, user and entity
+        # are records in hand: their foreign keys need no query each.
+        instance.full_clean(
+            validate_constraints=False, exclude=["plan", "owner_role", "created_by", "deactivated_by", field_name]
+        )
         _by(user, instance).save()
         created.append(instance)
     return created

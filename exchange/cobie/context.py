@@ -117,8 +117,15 @@ def insert_rows(model: type[models.Model], rows: list[dict[str, Any]]) -> None:
         for row in rows
     ]
     with connection.cursor() as cursor:
-        for first in range(0, len(params), 5000):
-            cursor.executemany(sql, params[first : first + 5000])
+        if connection.vendor == "sqlite":  # executemany runs the statement in SQLite itself
+            cursor.executemany(sql, params)
+            return
+        # Elsewhere a driver's executemany may run row by row: many rows in one statement instead.
+        size = max(1, min(1000, connection.ops.bulk_batch_size(fields, params)))
+        for first in range(0, len(params), size):
+            chunk = params[first : first + size]
+            values = ", ".join([f"({marks})"] * len(chunk))
+            cursor.execute(sql.replace(f"VALUES ({marks})", f"VALUES {values}"), [v for row in chunk for v in row])
 
 
 def history_rows(objs: Iterable[models.Model], user: Any, kind: str) -> None:

@@ -16,8 +16,8 @@ from assets.factories import SiteFactory
 from assets.models import Area, AreaKind, Resource, ResourceType
 from core.roles import ADMINISTRATOR, PLANNER, SUPERVISOR
 from exchange.cobie.schema import COLUMNS, SHEETS
-from exchange.models import Attribute, DocumentReference, ExternalRef, System, ZoneSpace
-from exchange.services import export_file
+from exchange.models import Attribute, DocumentReference, ExternalRef, ImportOutcome, System, ZoneSpace
+from exchange.services import Upload, export_file, import_confirm, import_run
 from exchange.tests.cobie_workbooks import facility, problems, run, sheet_rows, write
 from inventory.models import Part, SparePart, Vendor
 from people.models import Certification
@@ -425,3 +425,16 @@ class TestExport:
         run(write(tmp_path / "clinic.xlsx", facility()), admin)
         with django_assert_max_num_queries(80):
             export_file(format="cobie", user=admin, options={})
+
+
+def test_a_dry_run_kept_on_its_import_run_and_followed_by_the_import(tmp_path: Path, admin: User) -> None:
+    path = write(tmp_path / "clinic.xlsx", facility())
+    with path.open("rb") as handle:
+        dry = import_run(format="cobie", upload=Upload(name=path.name, content=handle), user=admin)
+
+    assert dry.outcome == ImportOutcome.CHECKED
+    assert dry.report["outcome"]["Component"]["resource"]["created"] == 4
+    assert not Resource.objects.exists()
+    done = import_confirm(run=dry, user=admin, mode="all")
+    assert done.outcome == ImportOutcome.WRITTEN
+    assert Resource.objects.count() == 4
