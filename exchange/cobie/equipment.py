@@ -134,7 +134,9 @@ def import_contacts(ctx: Context) -> None:
         email = row.text("Email")
         ctx.refs.bind_later("Contact", email, vendor)
         ctx.remember("Contact", email, vendor, row)
-        ctx.keep_columns(vendor, row, ("Email", "Company", "Phone"))
+        ctx.keep_columns(
+            vendor, row, ("Email", "Company") if len(row.text("Phone")) > 40 else ("Email", "Company", "Phone")
+        )
 
 
 # --- Types ------------------------------------------------------------------------------------
@@ -259,9 +261,7 @@ def import_components(ctx: Context) -> None:
         if resource.pk and resource.tag and not _wanted_tag(row):
             fields["tag"] = resource.tag  # a tag MMS gave keeps
         if fields["tag"] == row.text("TagNumber"):
-            mapped.add("TagNumber")
-        elif not row.text("TagNumber") and fields["tag"] == row.text("BarCode"):
-            mapped.add("BarCode")
+            mapped.add("TagNumber")  # a bar code, even when it gave the tag, stays an attribute of its own
         try:
             action = batch.save(resource, fields)
         except ValidationError as error:

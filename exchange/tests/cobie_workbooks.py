@@ -81,7 +81,7 @@ def facility() -> Sheets:
                     "InstallationDate": "2024-01-20",
                     "TagNumber": "P-002",
                 },
-                {**base, "Name": "Detector 1", "TypeName": "Smoke detector", "Space": "G02"},
+                {**base, "Name": "Detector 1", "TypeName": "Smoke detector", "Space": "G02", "BarCode": "BC-77"},
                 {**base, "Name": "Detector 2", "TypeName": "Smoke detector", "Space": "F01", "TagNumber": "n/a"},
             ],
             "System": [

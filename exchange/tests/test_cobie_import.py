@@ -87,6 +87,9 @@ class TestSheets:
         assert pump2.warranty_end == datetime.date(2026, 1, 20)  # from the installation date
         generated = Resource.objects.get(name="Detector 2").tag
         assert generated == "DETECTOR-2"
+        detector = Resource.objects.get(name="Detector 1")
+        assert detector.tag == "BC-77"  # no tag number: the bar code is the tag, and stays a bar code too
+        assert attrs(detector)[("COBie", "BarCode")] == "BC-77"
         assert list(System.objects.get(name="Heating").resources.order_by("name")) == [pump, pump2]
 
         vendor = Vendor.objects.get()
