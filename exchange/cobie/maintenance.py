@@ -17,6 +17,7 @@ from typing import Any
 
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -384,6 +385,7 @@ class _Planner:
         self.ctx = ctx
         self.user = ctx.user
         self.change_set: ChangeSet | None = None
+        self.pending: list[tuple[str, str, int]] = []
         self.owner = Group.objects.get(name=SUPERVISOR)
         assert ctx.refs is not None
         bound = ctx.refs.keys_of("JobPlan")
@@ -402,21 +404,31 @@ class _Planner:
             )
         return self.change_set
 
+    def _tally(self, record: str, action: str, count: int = 1) -> None:
+        self.pending.append((record, action, count))
+
     def plan_for(self, kind: ResourceType, specs: list[ActivitySpec], protected: set[str]) -> None:
+        """The Type's plan, its activities and instances, all or nothing: a refusal by a plan service
+        leaves no half-made plan behind, and every Job row of the Type gets the problem."""
         ctx = self.ctx
         assert ctx.refs is not None
         plan = self.plans.get(self.bound.get(specs[0].row.text("TypeName")[:255], 0))
+        had_change_set = self.change_set is not None
+        self.pending = []
         try:
-            version, created = self._version(plan, kind, specs, protected)
-        except (ActionForbidden, ActionNotAllowed) as error:
+            with transaction.atomic():
+                version, created = self._version(plan, kind, specs, protected)
+                self._apply(version.plan, kind)
+        except (ActionForbidden, ActionNotAllowed, ValidationError) as error:
+            if not had_change_set:
+                self.change_set = None  # it was made in the savepoint just undone
+            message = validation_text(error) if isinstance(error, ValidationError) else str(error)
             for spec in specs:
-                ctx.problem(spec.row, "", str(error))
-            return
-        except ValidationError as error:
-            for spec in specs:
-                ctx.problem(spec.row, "", validation_text(error))
+                ctx.problem(spec.row, "TypeName", message)
             return
         ctx.report.tally("Job", "maintenance plan", created)
+        for record, action, count in self.pending:
+            ctx.report.tally("Job", record, action, count)
         ctx.refs.bind("JobPlan", specs[0].row.text("TypeName"), version.plan)
         activities = {a.code: a for a in version.activities.all()}
         for spec in specs:
@@ -427,7 +439,6 @@ class _Planner:
             ctx.refs.bind("Job", key, activity)
             ctx.remember("Job", spec.row.name, activity, spec.row)
             ctx.keep_columns(activity, spec.row, spec.mapped)
-        self._apply(version.plan, kind, specs)
 
     def _version(
         self, plan: MaintenancePlan | None, kind: ResourceType, specs: list[ActivitySpec], protected: set[str]
@@ -443,7 +454,7 @@ class _Planner:
             )
             for position, spec in enumerate(specs):
                 self._save_activity(Activity(version=version, position=position), spec, position)
-                self.ctx.report.tally("Job", "activity", CREATED)
+                self._tally("activity", CREATED)
             return version, CREATED
         current = plan.effective_version or plan.latest_version()
         assert current is not None
@@ -457,7 +468,7 @@ class _Planner:
         ]
         if not changed and not removed:
             for _spec in specs:
-                self.ctx.report.tally("Job", "activity", UNCHANGED)
+                self._tally("activity", UNCHANGED)
             return current, UNCHANGED
         draft = current if current.is_editable else None
         if draft is None:
@@ -475,13 +486,13 @@ class _Planner:
         for position, spec in enumerate(specs):
             activity = in_draft.get(spec.code)
             if activity is not None and _same(activity, spec, position):
-                self.ctx.report.tally("Job", "activity", UNCHANGED)
+                self._tally("activity", UNCHANGED)
                 continue
             if activity is not None:
                 for need in activity.personnel.all():
                     plan_services.draft_content_delete(obj=need, user=self.user)
             self._save_activity(activity or Activity(version=draft), spec, position)
-            self.ctx.report.tally("Job", "activity", CREATED if activity is None else UPDATED)
+            self._tally("activity", CREATED if activity is None else UPDATED)
         return draft, UPDATED
 
     def _save_activity(self, activity: Activity, spec: ActivitySpec, position: int) -> None:
@@ -499,7 +510,7 @@ class _Planner:
             )
             plan_services.draft_content_save(obj=requirement, user=self.user)
 
-    def _apply(self, plan: MaintenancePlan, kind: ResourceType, specs: list[ActivitySpec]) -> None:
+    def _apply(self, plan: MaintenancePlan, kind: ResourceType) -> None:
         components: list[Resource] = self.ctx.state.get("components_by_type", {}).get(kind.pk, [])
         if not components:
             return
@@ -509,23 +520,18 @@ class _Planner:
         todo = [c for c in components if c.pk not in applied]
         for _component in components:
             if _component.pk in applied:
-                self.ctx.report.tally("Job", "plan instance", UNCHANGED)
+                self._tally("plan instance", UNCHANGED)
         if not todo:
             return
-        try:
-            plan_services.plan_apply(
-                plan=plan,
-                entities=todo,
-                owner_role=self.owner,
-                start_date=self.ctx.today,
-                user=self.user,
-                before_effective=True,
-            )
-        except (ActionForbidden, ActionNotAllowed) as error:
-            for spec in specs:
-                self.ctx.problem(spec.row, "TypeName", str(error))
-            return
-        self.ctx.report.tally("Job", "plan instance", CREATED, len(todo))
+        plan_services.plan_apply(
+            plan=plan,
+            entities=todo,
+            owner_role=self.owner,
+            start_date=self.ctx.today,
+            user=self.user,
+            before_effective=True,
+        )
+        self._tally("plan instance", CREATED, len(todo))
 
     def submit(self) -> None:
         if self.change_set is None:

@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 
 from assets.factories import SiteFactory
 from assets.models import Area, AreaKind, Resource, ResourceType
-from core.roles import ADMINISTRATOR, PLANNER, SUPERVISOR
+from core.roles import ADMINISTRATOR, INTEGRATOR, PLANNER, SUPERVISOR
 from exchange.cobie.schema import COLUMNS, SHEETS
 from exchange.models import Attribute, DocumentReference, ExternalRef, ImportOutcome, System, ZoneSpace
 from exchange.services import Upload, export_file, import_confirm, import_run
@@ -440,4 +440,20 @@ def test_a_dry_run_kept_on_its_import_run_and_followed_by_the_import(tmp_path: P
     assert not Resource.objects.exists()
     done = import_confirm(run=dry, user=admin, mode="all")
     assert done.outcome == ImportOutcome.WRITTEN
+    assert Resource.objects.count() == 4
+
+
+def test_jobs_and_spares_need_the_roles_that_plan_and_keep_spares(tmp_path: Path, role_user: Any) -> None:
+    integrator = role_user(INTEGRATOR)  # may add resources, not plans or spare parts lists
+    integrator.user_permissions.add(Permission.objects.get(codename="add_importrun"))
+    report = run(write(tmp_path / "clinic.xlsx", facility()), integrator, mode="valid_rows")
+
+    assert report.written
+    assert ("Job", 2, "TypeName") in problems(report)
+    assert ("Job", 3, "TypeName") in problems(report)
+    assert ("Spare", 2, "TypeName") in problems(report)
+    assert "change sets" in next(p.message for p in report.problems if p.sheet == "Job")
+    assert not MaintenancePlan.objects.exists()
+    assert not ChangeSet.objects.exists()
+    assert not Activity.objects.exists()
     assert Resource.objects.count() == 4
