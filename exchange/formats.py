@@ -5,6 +5,7 @@ A new format is a module that calls ``register_importer`` / ``register_exporter`
 from __future__ import annotations
 
 from exchange import (  # noqa: F401
+    cobie,
     geojson_export,
     geojson_import,
     ical_format,

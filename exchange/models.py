@@ -123,6 +123,38 @@ class System(models.Model):
         return self.name
 
 
+class ZoneSpace(models.Model):
+    """A space that belongs to a zone. The area tree gives a space one parent (its floor), while a zone
+    (a fire compartment, a tenancy, a heating zone) groups spaces of any floor, and a space may be in
+    several zones: COBie's Zone sheet and IFC zones list them, and this keeps that membership."""
+
+    zone = models.ForeignKey(
+        Area,
+        verbose_name=_("zone"),
+        on_delete=models.CASCADE,
+        related_name="zone_spaces",
+        limit_choices_to={"kind": AreaKind.ZONE},
+    )
+    space = models.ForeignKey(
+        Area,
+        verbose_name=_("space"),
+        on_delete=models.CASCADE,
+        related_name="space_zones",
+        limit_choices_to={"kind": AreaKind.SPACE},
+    )
+    history = HistoricalRecords()
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("space of a zone")
+        verbose_name_plural = _("spaces of zones")
+        ordering = ["zone", "space"]
+        constraints = [models.UniqueConstraint(fields=["zone", "space"], name="zone_space_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.zone.name} ∋ {self.space.name}"
+
+
 class DocumentReference(RecordLinkMixin):
     """A document about a record, kept where it is (a COBie Document row: a manual, a warranty, a drawing
     in the handover's folder or a document system), named and referenced rather than uploaded."""

@@ -401,18 +401,30 @@ def entities_missing_counters(version: PlanVersion, entities: Sequence[Entity]) 
 
 @transaction.atomic
 def plan_apply(
-    *, plan: MaintenancePlan, entities: Sequence[Entity], owner_role: Group, start_date: datetime.date, user: Any
+    *,
+    plan: MaintenancePlan,
+    entities: Sequence[Entity],
+    owner_role: Group,
+    start_date: datetime.date,
+    user: Any,
+    before_effective: bool = False,
 ) -> list[PlanInstance]:
     """Apply a plan to one or many entities at once; all or nothing.
 
     Refused, naming the entities concerned, when the plan is already applied to some of them, when a
     usage activity's counter is missing on some, or when a hold action targets an area or material.
+
+    ``before_effective`` applies a plan that has no effective version yet (an imported plan waiting for
+    its change set's approval): the checks use its latest version, and the scheduler makes no order for
+    the instances until a version is made effective.
     """
     _require_perm(user, "plans.add_planinstance", _("Your role may not apply plans."))
     if not entities:
         raise ActionNotAllowed(_("Choose at least one entity to apply the plan to."))
     plan = MaintenancePlan.objects.select_for_update().get(pk=plan.pk)
     version = plan.effective_version
+    if version is None and before_effective:
+        version = plan.latest_version()
     if version is None:
         raise ActionNotAllowed(_("%(plan)s has no effective version yet; make one effective first.") % {"plan": plan})
     if len({(type(e), e.pk) for e in entities}) != len(entities):
@@ -443,7 +455,11 @@ def plan_apply(
         instance = PlanInstance(
             plan=plan, owner_role=owner_role, start_date=start_date, created_by=user, **{field_name: entity}
         )
-        instance.full_clean(validate_constraints=False)  # the unique constraints were checked above, in one query
+        # The unique constraints were checked above, in one query, and the plan, role, user and entity
+        # are records in hand: their foreign keys need no query each.
+        instance.full_clean(
+            validate_constraints=False, exclude=["plan", "owner_role", "created_by", "deactivated_by", field_name]
+        )
         _by(user, instance).save()
         created.append(instance)
     return created

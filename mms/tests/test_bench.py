@@ -15,7 +15,15 @@ from urllib.parse import urlsplit, urlunsplit
 from django.conf import settings
 from django.db import connection
 
-BENCHES = ["raw_update", "schedule_tick_all_due", "schedule_tick_1pct", "api_order_list", "generate", "readings_bulk"]
+BENCHES = [
+    "raw_update",
+    "schedule_tick_all_due",
+    "schedule_tick_1pct",
+    "api_order_list",
+    "generate",
+    "readings_bulk",
+    "cobie_import",
+]
 
 
 def _bench_environment(tmp_path) -> dict[str, str]:
@@ -23,6 +31,7 @@ def _bench_environment(tmp_path) -> dict[str, str]:
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "mms.settings_test",
         "BENCH_N": "300",
+        "BENCH_COBIE_N": "300",
         "BENCH_HTTP_SECONDS": "0.5",
         "VAR_DIR": str(tmp_path),  # on SQLite the bench's database file goes there
     }
@@ -60,3 +69,7 @@ def test_the_bench_prints_every_figure(tmp_path):
     assert 0 < order_list["p50_ms"] <= order_list["p99_ms"]
     assert order_list["requests_per_s"] > 0
     assert order_list["queries_per_request"] == 2  # the token's user with the role stamp, and the page
+    cobie = by_name["cobie_import"]
+    assert cobie["components_per_s"] > 0
+    assert cobie["peak_rss_mb"] > 0
+    assert cobie["records"] > 300  # the components, their areas, types, attributes and plans

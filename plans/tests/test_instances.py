@@ -128,6 +128,36 @@ class TestApply:
             apply_plan(version.plan, ResourceFactory(), user=planner)
         assert not PlanInstance.objects.exists()
 
+    def test_before_effective_applies_a_plan_awaiting_approval(self, planner: User) -> None:
+        version = plan_create(user=planner, code="NEW", name="Not yet approved")
+        ActivityFactory(version=version)
+        pump = ResourceFactory()
+
+        created = plan_apply(
+            plan=version.plan,
+            entities=[pump],
+            owner_role=role_group(SUPERVISOR),
+            start_date=START,
+            user=planner,
+            before_effective=True,
+        )
+
+        assert [instance.resource for instance in created] == [pump]
+        version.plan.refresh_from_db()
+        assert version.plan.effective_version is None
+
+    def test_before_effective_still_needs_a_version(self, planner: User) -> None:
+        plan = MaintenancePlanFactory(code="EMPTY")
+        with pytest.raises(ActionNotAllowed, match="has no effective version yet"):
+            plan_apply(
+                plan=plan,
+                entities=[ResourceFactory()],
+                owner_role=role_group(SUPERVISOR),
+                start_date=START,
+                user=planner,
+                before_effective=True,
+            )
+
 
 class TestCounters:
     def test_a_usage_activity_needs_the_counter_on_the_entity(self, planner: User, supervisor: User) -> None:

@@ -4,7 +4,9 @@ Prints one JSON object per line: ``bench``, ``n``, ``seconds``, ``rows_per_s`` (
 N comes from ``BENCH_N`` (default 100000). ``BENCH_LARGE_N`` (e.g. 1000000; default 0, skipped: building
 a million orders takes minutes) adds ``schedule_tick_1pct`` over that many open orders, 1 % of them moving,
 at the end. The API benches (``api_order_list`` with ``p50_ms``, ``p99_ms``
-and ``requests_per_s`` over gunicorn, and ``readings_bulk``) are in ``mms/api/bench.py``.
+and ``requests_per_s`` over gunicorn, and ``readings_bulk``) are in ``mms/api/bench.py``; ``cobie_import``
+(``components_per_s`` and ``peak_rss_mb`` for a generated workbook of ``BENCH_COBIE_N`` components, default
+10,000) is in ``exchange/bench.py``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from django.test.utils import setup_databases, teardown_databases
 from django.utils import timezone
 
 from assets.models import Area, AreaKind, Resource
+from exchange import bench as exchange_bench
 from mms.api import bench as api_bench
 from orders import scheduler
 from orders.models import ExecutionState, OrderKind, ScheduleState, WorkOrder
@@ -45,12 +48,13 @@ BATCH = 5000
 class Command(BaseCommand):
     help = (
         "Benchmark the scheduler (raw_update, schedule_tick_all_due, schedule_tick_1pct, generate) and the API "
-        "(api_order_list, readings_bulk)."
+        "(api_order_list, readings_bulk) and the COBie import (cobie_import)."
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "100000")))
         parser.add_argument("--large-n", type=int, default=int(os.environ.get("BENCH_LARGE_N", "0")))
+        parser.add_argument("--cobie-n", type=int, default=int(os.environ.get("BENCH_COBIE_N", "10000")))
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["n"]
@@ -75,6 +79,8 @@ class Command(BaseCommand):
             self._instances(n, building)
             self.report("generate", n, lambda: scheduler.generate(now=now))
             api_bench.readings_bulk(n, self.emit)
+            if options["cobie_n"]:
+                exchange_bench.cobie_import(options["cobie_n"], self.emit)
             if options["large_n"]:
                 self._large_tick(options["large_n"], site, resource, now)
         finally:
