@@ -3,3 +3,5 @@
 A new format is a module that calls ``register_importer`` / ``register_exporter`` and a line here."""
 
 from __future__ import annotations
+
+from exchange import csvio  # noqa: F401
