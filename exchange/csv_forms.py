@@ -53,7 +53,7 @@ class SampleForm(forms.Form):
         self.fields["start_from"].label_from_instance = _mapping_label  # type: ignore[attr-defined]
         if mapping is not None:  # editing: its register stays, and it is the start
             del self.fields["start_from"]
-            self.fields["target"].initial = mapping.target
+            self.initial["target"] = mapping.target
             self.fields["target"].disabled = True
         self.table: CsvTable | None = None
 
@@ -116,7 +116,7 @@ class MappingForm(forms.Form):
         choices = [("", _("— no column —")), *((header, header) for header in headers)]
         for column in register.columns:
             self.fields[f"column__{column.field}"] = forms.ChoiceField(
-                label=str(column.header), choices=choices, required=False
+                label=_("Column of the file"), choices=choices, required=False
             )
             self.fields[f"fixed__{column.field}"] = forms.CharField(
                 label=_("or a fixed value"),
@@ -142,7 +142,7 @@ class MappingForm(forms.Form):
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         """Show the mapping service's refusals on the fields they concern."""
         for key, messages in errors.items():
-            target = key if key == "name" else f"column__{key}" if f"column__{key}" in self.fields else None
+            target = key if key in self.fields else None
             for message in messages:
                 self.add_error(target, message)
 

@@ -112,7 +112,9 @@ def _save(request: HttpRequest, mapping: ColumnMapping | None) -> HttpResponseBa
         if mapping is None:
             return redirect("exchange:csv_mapping_new")
         return redirect("exchange:csv_mapping_edit", mapping.pk)
-    form = MappingForm(request.POST, register=register, headers=headers)
+    data = request.POST.copy()
+    data["target"] = target  # an edited mapping keeps its register, whatever the form says
+    form = MappingForm(data, register=register, headers=headers)
     samples: list[tuple[str, list[str]]] = [(header, []) for header in headers]
     if not form.is_valid():
         return _render_step_two(request, form, samples, mapping, status=400)

@@ -114,6 +114,8 @@ class CsvImporter:
             report.problem(sheet, None, column, message)
         if binding.problems:
             return
+        if not table.rows:
+            report.notes.append(_("The file has a header but no rows: nothing to import."))
         if mapping is not None:
             report.notes.append(_("Columns mapped with “%(name)s”.") % {"name": mapping.name})
         if binding.extras and register.attribute_model is None:

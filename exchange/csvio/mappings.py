@@ -59,7 +59,8 @@ def check_fields(register: Register, values: Any, what: str) -> dict[str, str]:
 
 
 def clean_mapping(*, target: str, name: str, columns: Any, defaults: Any) -> tuple[str, dict[str, str], dict[str, str]]:
-    """The name, columns and fixed values of a mapping made valid, or ``ValidationError`` by field."""
+    """The name, columns and fixed values of a mapping made valid, or ``ValidationError``: under
+    ``name``, ``columns``, ``defaults``, and ``column__<field>`` / ``fixed__<field>`` for one field."""
     try:
         register = register_of(target)
     except ValueError as error:
@@ -79,10 +80,10 @@ def clean_mapping(*, target: str, name: str, columns: Any, defaults: Any) -> tup
             try:
                 column.value.parse(value)
             except CellError as error:
-                errors.setdefault(field_name, []).append(error.message)
+                errors.setdefault(f"fixed__{field_name}", []).append(error.message)
     for column in register.columns:
         if column.required and column.field not in cleaned_columns and column.field not in cleaned_defaults:
-            errors.setdefault(column.field, []).append(
+            errors.setdefault(f"column__{column.field}", []).append(
                 _("%(header)s is required: choose a column or give a fixed value.") % {"header": column.header}
             )
     if not cleaned_columns and not errors:

@@ -76,11 +76,12 @@ class WorkOrderHistoryRegister(Register):
     def import_rows(self, ctx: ImportContext, rows: list[Row]) -> None:
         refs = RefIndex(Scheme.CSV, REF_SCOPE)
         by_ref = refs.keys_of(REF_KIND)
+        entity_fields = ("area", "resource", "container", "material")
         by_number: dict[str, WorkOrder] = load_by(
-            WorkOrder.objects.all(), "number", (row.get("reference") for row in rows)
+            WorkOrder.objects.select_related(*entity_fields), "number", (row.get("reference") for row in rows)
         )
         known_ids = {by_ref[row.get("reference")] for row in rows if row.get("reference") in by_ref}
-        orders = {order.pk: order for order in WorkOrder.objects.filter(pk__in=known_ids)}
+        orders: dict[int, WorkOrder] = load_by(WorkOrder.objects.select_related(*entity_fields), "pk", known_ids)
         orders.update({order.pk: order for order in by_number.values()})
         costs = _external_costs([order.number for order in orders.values()])
         entities = Entities(rows)
