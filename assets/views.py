@@ -22,16 +22,19 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from assets.exports import RESOURCE_COLUMNS
 from assets.filters import ResourceFilterSet
 from assets.forms import ReadingForm
 from assets.models import Area, Counter, Reading, Resource
 from assets.services import reading_record
+from core.csv_export import csv_response, wants_csv
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.queries import count_of
@@ -68,11 +71,13 @@ def resources_with_place(queryset: QuerySet[Resource]) -> QuerySet[Resource]:
 
 # --- Area tree and search ----------------------------------------------------------------------
 @assets_screen
-def area_tree(request: HttpRequest) -> HttpResponse:
+def area_tree(request: HttpRequest) -> HttpResponseBase:
     """The user's sites as an expandable tree; with a search, the matching resources instead."""
     site_ids = visible_site_ids(request.user)
     resources = Resource.objects.in_sites(site_ids)
     filterset = ResourceFilterSet(request.GET, queryset=resources_with_place(resources), request=request)
+    if wants_csv(request):  # the resources the search finds; with no search, every resource of the tree
+        return csv_response(filterset.qs.select_related("resource_type"), RESOURCE_COLUMNS, name=_("resources"))
     searching = any(request.GET.get(name, "").strip() for name in filterset.filters)
     context: dict[str, Any] = {"filterset": filterset, "searching": searching, "browser_target": BROWSER_TARGET}
     if searching:

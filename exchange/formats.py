@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from exchange import (  # noqa: F401
     cobie,
+    csvio,
     geojson_export,
     geojson_import,
     ical_format,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
@@ -51,8 +52,8 @@ def import_file(
     except FileRefused as error:
         report.refuse(str(error))
         return report
-    except ValueError as error:
-        report.refuse(str(error))
+    except (ValueError, PermissionDenied) as error:
+        report.refuse(str(error) or _("You may not import this."))
         return report
     sites = visible_site_ids(user)
     job = ImportJob(
@@ -94,7 +95,7 @@ def _outcome(report: ImportReport) -> str:
 
 def inline_max_bytes() -> int:
     """Files up to this size are imported while the screen or API waits; larger ones by the worker."""
-    return int(getattr(settings, "IMPORT_INLINE_MAX_BYTES", 2 * 1024 * 1024))
+    return int(getattr(settings, "IMPORT_INLINE_MAX_BYTES", 512 * 1024))
 
 
 def _start(run: ImportRun, user: Any, background: bool | None) -> ImportRun:

@@ -28,12 +28,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.csv_export import csv_response, wants_csv
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.roles import STOREKEEPER, SUPERVISOR
 from core.scoping import has_role, is_administrator, visible_site_ids
 from core.views import View, back
-from inventory import services
+from inventory import exports, services
 from inventory.filters import (
     PurchaseOrderFilterSet,
     PurchaseRequestFilterSet,
@@ -110,12 +111,15 @@ def _filtered(request: HttpRequest) -> bool:
 
 # --- Stock and the ledger ----------------------------------------------------------------------
 @stores_screen
-def stock_list(request: HttpRequest) -> HttpResponse:
+def stock_list(request: HttpRequest) -> HttpResponseBase:
     """On hand, reserved and available per part and location of the user's sites."""
     site_ids = visible_site_ids(request.user)
     balances = StockBalance.objects.in_sites(site_ids).select_related("part", "location__site")
     filterset = StockBalanceFilterSet(request.GET, queryset=balances, request=request)
-    page = paginate(request, filterset.qs.order_by("location__code", "part__part_number"), "page", PAGE_SIZE)
+    listed = filterset.qs.order_by("location__code", "part__part_number")
+    if wants_csv(request):
+        return csv_response(listed, exports.STOCK_COLUMNS, name=_("stock"))
+    page = paginate(request, listed, "page", PAGE_SIZE)
     return render(
         request,
         "inventory/stock_list.html",
@@ -129,11 +133,13 @@ def stock_list(request: HttpRequest) -> HttpResponse:
 
 
 @stores_screen
-def movement_list(request: HttpRequest) -> HttpResponse:
+def movement_list(request: HttpRequest) -> HttpResponseBase:
     """The stock ledger of the user's sites, newest first."""
     site_ids = visible_site_ids(request.user)
     movements = StockMovement.objects.in_sites(site_ids).select_related("part", "location", "recorded_by")
     filterset = StockMovementFilterSet(request.GET, queryset=movements, request=request)
+    if wants_csv(request):
+        return csv_response(filterset.qs, exports.MOVEMENT_COLUMNS, name=_("stock movements"))
     page = paginate(request, filterset.qs, "page", PAGE_SIZE)
     return render(
         request,
@@ -329,12 +335,14 @@ def stock_transfer(request: HttpRequest) -> HttpResponse:
 # --- Purchase requests -------------------------------------------------------------------------
 def _request_list_page(
     request: HttpRequest, form: PurchaseRequestForm | None = None, status: int = 200
-) -> HttpResponse:
+) -> HttpResponseBase:
     site_ids = visible_site_ids(request.user)
     data = request.GET.copy()
     data.setdefault("state", PurchaseRequestState.OPEN)
     requests = PurchaseRequest.objects.in_sites(site_ids).select_related("part", "site", "line__order")
     filterset = PurchaseRequestFilterSet(data, queryset=requests, request=request)
+    if request.method == "GET" and wants_csv(request):
+        return csv_response(filterset.qs, exports.PURCHASE_REQUEST_COLUMNS, name=_("purchase requests"))
     page = paginate(request, filterset.qs, "page", PAGE_SIZE)
     may_act = is_storekeeper(request.user)
     if form is None and may_act:
@@ -355,14 +363,14 @@ def _request_list_page(
 
 
 @stores_screen
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: HttpRequest) -> HttpResponseBase:
     """Purchase requests (open ones unless asked otherwise); storekeepers raise them by hand and order them."""
     return _request_list_page(request)
 
 
 @storekeeper_screen
 @require_POST
-def request_create(request: HttpRequest) -> HttpResponse:
+def request_create(request: HttpRequest) -> HttpResponseBase:
     """A purchase request raised by hand (added to the part's open request of that site if there is one)."""
     form = PurchaseRequestForm(request.POST, site_ids=visible_site_ids(request.user), prefix="new")
     if form.is_valid():
@@ -407,7 +415,7 @@ def _orders(site_ids: list[int] | None) -> QuerySet[PurchaseOrder]:
 
 
 @stores_screen
-def order_list(request: HttpRequest) -> HttpResponse:
+def order_list(request: HttpRequest) -> HttpResponseBase:
     site_ids = visible_site_ids(request.user)
     orders = _orders(site_ids).annotate(
         value=Coalesce(
@@ -417,6 +425,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         )
     )
     filterset = PurchaseOrderFilterSet(request.GET, queryset=orders.order_by("-created_at", "-id"), request=request)
+    if wants_csv(request):
+        return csv_response(filterset.qs, exports.PURCHASE_ORDER_COLUMNS, name=_("purchase orders"))
     page = paginate(request, filterset.qs, "page", PAGE_SIZE)
     return render(
         request,
@@ -609,7 +619,7 @@ def order_line_remove(request: HttpRequest, pk: int, line_pk: int) -> HttpRespon
 
 # --- Contracts ---------------------------------------------------------------------------------
 @stores_screen
-def contract_list(request: HttpRequest) -> HttpResponse:
+def contract_list(request: HttpRequest) -> HttpResponseBase:
     """Service and warranty contracts covering the user's sites, the ones ending first on top."""
     site_ids = visible_site_ids(request.user)
     contracts = (
@@ -623,6 +633,8 @@ def contract_list(request: HttpRequest) -> HttpResponse:
         contracts = contracts.filter(
             Q(number__icontains=query) | Q(title__icontains=query) | Q(vendor__name__icontains=query)
         )
+    if wants_csv(request):
+        return csv_response(contracts, exports.CONTRACT_COLUMNS, name=_("contracts"))
     today = timezone.localdate()
     page = paginate(request, contracts, "page", PAGE_SIZE)
     for contract in page:
@@ -658,7 +670,7 @@ def reservation_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Budgets -----------------------------------------------------------------------------------
 @stores_screen
-def budget_report(request: HttpRequest) -> HttpResponse:
+def budget_report(request: HttpRequest) -> HttpResponseBase:
     """Budget against actual per site of the user and currency for a year (parts, labour, external)."""
     today = timezone.localdate()
     try:
@@ -668,6 +680,8 @@ def budget_report(request: HttpRequest) -> HttpResponse:
     if not 2000 <= year <= 2100:
         year = today.year
     lines = services.budget_report(site_ids=visible_site_ids(request.user), year=year)
+    if wants_csv(request):
+        return csv_response(lines, exports.BUDGET_COLUMNS, name=_("budget %(year)s") % {"year": year})
     return render(
         request,
         "inventory/budget_report.html",

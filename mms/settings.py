@@ -188,7 +188,7 @@ STORAGES = {
 IMPORT_MAX_BYTES = env_int("IMPORT_MAX_BYTES", 25 * 1024 * 1024)
 IMPORT_MAX_UNPACKED_BYTES = env_int("IMPORT_MAX_UNPACKED_BYTES", 300 * 1024 * 1024)
 # Larger files are imported by the Celery worker while the run's page waits for it.
-IMPORT_INLINE_MAX_BYTES = env_int("IMPORT_INLINE_MAX_BYTES", 2 * 1024 * 1024)
+IMPORT_INLINE_MAX_BYTES = env_int("IMPORT_INLINE_MAX_BYTES", 512 * 1024)
 # The map screen's background tiles ({z}/{x}/{y} URL template, e.g. an OpenStreetMap tile server you may
 # use) and their attribution; empty: markers and outlines on a blank background, nothing fetched elsewhere.
 MAP_TILE_URL = env_str("MAP_TILE_URL", "")

@@ -13,18 +13,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assets.models import Area
+from core.csv_export import csv_response, wants_csv
 from core.pagination import paginate
 from core.scoping import visible_site_ids
+from orders.exports import ORDER_COLUMNS
 from orders.filters import WorkOrderFilterSet
 from orders.forms import CalendarForm
-from orders.models import ScheduleState, WorkOrder
+from orders.models import Assignment, ScheduleState, WorkOrder
 from orders.views import (
     LIST_PAGE_SIZE,
     filter_data,
@@ -97,7 +100,7 @@ def calendar_selection(request: HttpRequest) -> CalendarSelection:
 
 
 @orders_screen
-def order_calendar(request: HttpRequest) -> HttpResponse:
+def order_calendar(request: HttpRequest) -> HttpResponseBase:
     """Orders by due date, a month or a week at a time, coloured by schedule state."""
     selection = calendar_selection(request)
     view, around, today, days = selection.view, selection.around, selection.today, selection.days
@@ -106,6 +109,10 @@ def order_calendar(request: HttpRequest) -> HttpResponse:
     schedule = filterset.form.fields["schedule_state"]
     schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
     entity_filters(filterset)
+    if wants_csv(request):  # every order of the period, not only the ones the calendar has room for
+        assignments = Prefetch("assignments", queryset=Assignment.objects.select_related("employee"))
+        listed = selection.orders.select_related("site").prefetch_related(assignments)
+        return csv_response(listed, ORDER_COLUMNS, name=f"{_('calendar')} {around.isoformat()}")
     orders = list(selection.orders[: CALENDAR_LIMIT + 1])
     truncated = len(orders) > CALENDAR_LIMIT
     base = request.GET.copy()
@@ -167,7 +174,7 @@ def order_calendar(request: HttpRequest) -> HttpResponse:
 
 
 @orders_screen
-def backlog(request: HttpRequest) -> HttpResponse:
+def backlog(request: HttpRequest) -> HttpResponseBase:
     """Open orders that have no due date or are overdue: the work to plan."""
     now = timezone.now()
     queryset = late_first(
@@ -182,6 +189,8 @@ def backlog(request: HttpRequest) -> HttpResponse:
     schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
     entity_filters(filterset)
     names = ["q", "site", "plan", "area", "priority", "kind", "schedule_state", "execution_state"]
+    if wants_csv(request):
+        return csv_response(filterset.qs, ORDER_COLUMNS, name=_("backlog"))
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     return render(
         request,

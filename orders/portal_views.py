@@ -15,16 +15,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assets.models import Resource
+from core.csv_export import csv_response, wants_csv
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.scoping import user_group_ids, visible_site_ids
 from core.views import htmx_target
 from orders import records, services
+from orders.exports import REQUEST_COLUMNS
 from orders.filters import WorkOrderFilterSet
 from orders.models import ExecutionState, WorkOrder
 from orders.portal_forms import BreakdownReportForm, add_service_error
@@ -132,7 +135,7 @@ def report_breakdown(request: HttpRequest, form: BreakdownReportForm) -> WorkOrd
 
 
 @login_required
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: HttpRequest) -> HttpResponseBase:
     """The orders I requested, newest first, filtered by search and open/closed."""
     mine = (
         WorkOrder.objects.visible_to(request.user)
@@ -140,6 +143,9 @@ def request_list(request: HttpRequest) -> HttpResponse:
         .select_related("resource", "area", "container", "material")
     )
     filterset = WorkOrderFilterSet(request.GET, queryset=mine, request=request)
+    if wants_csv(request):
+        listed = filterset.qs.select_related("site").order_by("-created_at", "-pk")
+        return csv_response(listed, REQUEST_COLUMNS, name=_("my requests"))
     orders = paginate(request, filterset.qs.order_by("-created_at", "-pk"), "page", LIST_PAGE_SIZE)
     for order in orders:
         order.explanation = STATE_EXPLANATIONS.get(order.execution_state, "")

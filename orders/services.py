@@ -584,6 +584,78 @@ def order_complete(*, order: WorkOrder, user: Any) -> WorkOrder:
     return order
 
 
+# --- Work done before MMS: the order history --------------------------------------------------
+# The steps a piece of work goes through, from requested to closed; a past order walks them at once.
+PAST_ORDER_STEPS = ("approve", "release", "begin", "complete", "accept")
+
+
+@transaction.atomic
+def order_record_past(
+    *,
+    entity: Entity,
+    user: Any,
+    title: str,
+    closed_on: datetime.date,
+    description: str = "",
+    priority: int = Priority.NORMAL,
+    cost: Decimal | None = None,
+    currency: str = "",
+) -> WorkOrder:
+    """Record work that was done and closed before MMS was used (a register's order history): a
+    corrective order of ``entity`` that went through every step from requested to closed (the state
+    machine's own transitions) on the day ``closed_on``, with its cost as an external cost of its site.
+
+    It is a record of the past: nobody is notified, no webhook is sent, no stock is reserved, nothing is
+    scheduled; its times are noon of that day at the site. Only supervisors of work orders (and
+    administrators) record history, in their own sites.
+    """
+    if not (is_administrator(user) or user.has_perm("orders.supervise_workorder")):
+        raise ActionForbidden(_("Only supervisors of work orders may record past work."))
+    site = entity_site(entity)
+    site_ids = visible_site_ids(user)
+    if site_ids is not None and site.pk not in site_ids:
+        raise ActionForbidden(_("You do not have access to this asset."))
+    if not title.strip():
+        raise ActionNotAllowed(_("Give the work a title."))
+    if closed_on > timezone.localdate():
+        raise ActionNotAllowed(
+            _("Past work cannot be closed in the future (%(day)s).") % {"day": closed_on.isoformat()}
+        )
+    if priority not in Priority.values:
+        raise ActionNotAllowed(_("Choose a valid priority."))
+    moment = datetime.datetime.combine(closed_on, datetime.time(12), tzinfo=site.local_time_zone)
+    order = WorkOrder(
+        number=allocate_order_numbers(1)[0],
+        kind=OrderKind.CORRECTIVE,
+        site=site,
+        title=title.strip()[:200],
+        description=description,
+        priority=priority,
+        requester=user if getattr(user, "is_authenticated", False) else None,
+        created_at=moment,
+        **{ENTITY_FIELD_BY_MODEL[type(entity)]: entity},
+    )
+    order.full_clean(exclude=["execution_state", "schedule_state", "site", "number"])
+    for step in PAST_ORDER_STEPS:
+        _transition(order, step)
+    order.started_at = order.completed_at = order.accepted_at = order.closed_at = moment
+    order.closed_on_time = None  # it had no due date to be on time for
+    order._change_reason = "recorded past work"
+    order._history_user = user if getattr(user, "is_authenticated", False) else None
+    order.save()
+    if cost:
+        inventory_services.cost_entry_add(
+            site=site,
+            reference=order.number,
+            description=order.title[:300],
+            amount=cost,
+            currency=currency,
+            incurred_on=closed_on,
+            user=user,
+        )
+    return order
+
+
 # --- Costs -------------------------------------------------------------------------------------
 def order_cost(order: WorkOrder) -> list[inventory_services.CostBreakdown]:
     """What the order cost, per currency: parts (from the stock ledger), labour (its entries at the

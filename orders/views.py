@@ -22,6 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assets.models import Area, Attachment, Counter
+from core.csv_export import csv_response, wants_csv
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.queries import count_of
@@ -37,6 +39,7 @@ from core.scoping import is_administrator, user_group_ids
 from core.views import safe_next, screen
 from inventory.models import StockLocation
 from orders import records, services
+from orders.exports import ORDER_COLUMNS
 from orders.filters import WorkOrderFilterSet
 from orders.forms import (
     AcceptForm,
@@ -134,10 +137,12 @@ def visible_fields(filterset: WorkOrderFilterSet, names: list[str]) -> list[Any]
 
 # --- Technician: my work -----------------------------------------------------------------------
 @orders_screen
-def my_work(request: HttpRequest) -> HttpResponse:
+def my_work(request: HttpRequest) -> HttpResponseBase:
     """Open orders assigned to me, or to my role and nobody yet: late first."""
     queryset = late_first(list_queryset(request.user).open())
     filterset = WorkOrderFilterSet(filter_data(request, assigned="my_role"), queryset=queryset, request=request)
+    if wants_csv(request):
+        return csv_response(filterset.qs, ORDER_COLUMNS, name=_("my work"))
     open_state_checkboxes(filterset)
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     filtered = any(request.GET.get(name) for name in ("site", "execution_state", "q"))
@@ -468,7 +473,7 @@ QUEUE_TABS: dict[str, tuple[Any, str]] = {
 
 
 @orders_screen
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: HttpRequest) -> HttpResponseBase:
     """Orders waiting for the user's decision as their owner role: approval, release or acceptance."""
     tab = request.GET.get("tab") or ""
     tab = tab if tab in QUEUE_TABS else "approval"
@@ -483,6 +488,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         .select_related("activity", "plan_instance__plan", "requester")
     )
     filterset = WorkOrderFilterSet(filter_data(request, status=""), queryset=queryset, request=request)
+    if wants_csv(request):
+        return csv_response(filterset.qs, ORDER_COLUMNS, name=f"{_('queue')} {QUEUE_TABS[tab][0]}")
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     page_orders = list(orders)
     if tab == "approval":

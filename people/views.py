@@ -9,15 +9,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Case, IntegerField, Value, When
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.csv_export import csv_response, wants_csv
 from core.models import Notification, NotificationQuerySet
 from core.pagination import paginate
 from core.views import back, is_htmx, safe_url
+from people.exports import NOTIFICATION_COLUMNS
 
 PAGE_SIZE = 20
 
@@ -33,7 +36,7 @@ def mark_read(notifications: NotificationQuerySet) -> int:
 
 
 @login_required
-def inbox(request: HttpRequest) -> HttpResponse:
+def inbox(request: HttpRequest) -> HttpResponseBase:
     """My notifications, unread first, newest first; ``?show=unread`` for the unread ones only."""
     show = request.GET.get("show", "")
     notifications = my_notifications(request)
@@ -42,6 +45,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     notifications = notifications.annotate(
         is_read=Case(When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
     ).order_by("is_read", "-created_at", "-id")
+    if wants_csv(request):
+        return csv_response(notifications, NOTIFICATION_COLUMNS, name=_("notifications"))
     return render(
         request,
         "people/inbox.html",

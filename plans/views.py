@@ -19,6 +19,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.functional import Promise
@@ -28,12 +29,13 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from assets.models import ENTITY_FIELDS, Area
+from core.csv_export import csv_response, wants_csv
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.queries import count_of
 from core.scoping import visible_site_ids
 from core.views import back, is_htmx, require_perm, screen
-from plans import services
+from plans import exports, services
 from plans.filters import ChangeSetFilterSet, MaintenancePlanFilterSet, PlanInstanceFilterSet
 from plans.forms import (
     ENTITY_KINDS,
@@ -151,10 +153,12 @@ DRAFT_LABELS = {
 
 
 @plans_screen
-def plan_list(request: HttpRequest) -> HttpResponse:
+def plan_list(request: HttpRequest) -> HttpResponseBase:
     """Plans, filtered and paginated."""
     site_ids = visible_site_ids(request.user)
     filterset = MaintenancePlanFilterSet(request.GET, queryset=plans_with_summary(site_ids), request=request)
+    if wants_csv(request):
+        return csv_response(filterset.qs, exports.PLAN_COLUMNS, name=_("maintenance plans"))
     plans = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     for plan in plans:
         plan.draft_label = DRAFT_LABELS.get(plan.draft_change_set_state, "")
@@ -593,7 +597,7 @@ def row_delete(request: HttpRequest, pk: int, kind: str, row_pk: int) -> HttpRes
 
 # --- Change sets -------------------------------------------------------------------------------
 @plans_screen
-def changeset_list(request: HttpRequest) -> HttpResponse:
+def changeset_list(request: HttpRequest) -> HttpResponseBase:
     """Change sets by state; a supervisor's approval queue is ``?state=in_approval``."""
     queryset = (
         ChangeSet.objects.select_related("created_by", "submitted_by", "decided_by")
@@ -603,6 +607,8 @@ def changeset_list(request: HttpRequest) -> HttpResponse:
         .order_by("-created_at", "-pk")
     )
     filterset = ChangeSetFilterSet(request.GET, queryset=queryset)
+    if wants_csv(request):
+        return csv_response(filterset.qs, exports.CHANGE_SET_COLUMNS, name=_("change sets"))
     change_sets = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     for change_set in change_sets:
         annotate_change_set(request.user, change_set, bool(change_set.versions.all()))
@@ -732,12 +738,14 @@ def plan_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @plans_screen
-def instance_list(request: HttpRequest, pk: int) -> HttpResponse:
+def instance_list(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Where the plan is applied, in the user's sites."""
     plan = get_object_or_404(MaintenancePlan.objects.with_effective(), pk=pk)
     site_ids = visible_site_ids(request.user)
     queryset = PlanInstance.objects.filter(plan=plan).in_sites(site_ids).with_entity().select_related("created_by")
     filterset = PlanInstanceFilterSet(request.GET, queryset=queryset.order_by("-active", "pk"))
+    if wants_csv(request):
+        return csv_response(filterset.qs, exports.INSTANCE_COLUMNS, name=f"{plan.code} {_('instances')}")
     instances = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     for instance in instances:
         instance.entity_kind = next(

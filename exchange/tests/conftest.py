@@ -68,3 +68,29 @@ def supervisor(site: Area) -> User:
 @pytest.fixture
 def planner(site: Area) -> User:
     return make_role_user(PLANNER, site=site, username="pat-planner")
+
+
+# --- CSV registers -------------------------------------------------------------------------------
+@pytest.fixture
+def csv_site(db):
+    """A site (Nairobi time) to import CSV registers into."""
+    from assets.factories import SiteFactory
+
+    return SiteFactory(code="S1", name="North works", time_zone="Africa/Nairobi")
+
+
+@pytest.fixture
+def csv_building(csv_site):
+    """A building of ``csv_site``, area code B1."""
+    from assets.factories import AreaFactory
+
+    return AreaFactory(code="B1", name="Pump house", parent=csv_site)
+
+
+@pytest.fixture
+def csv_admin(db):
+    """An administrator: imports every register, in every site."""
+    from core.roles import ADMINISTRATOR
+    from people.factories import make_role_user
+
+    return make_role_user(ADMINISTRATOR, username="csv-admin")

@@ -67,13 +67,13 @@ def log_in(page: Page, base_url: str, username: str) -> None:
     expect(page).to_have_url(f"{base_url}/")
 
 
-def import_through_the_screen(page: Page, base_url: str, format: str, path: Path, site: str = "") -> None:
+def import_through_the_screen(page: Page, base_url: str, format: str, path: Path, site: int | None = None) -> None:
     page.goto(f"{base_url}/exchange/")
     form = page.locator("#import-form")
     form.get_by_label("Format").select_option(format)
     form.get_by_label("File").set_input_files(str(path))
     if site:
-        form.get_by_label("Site").select_option(label=site)
+        form.get_by_label("Site").select_option(value=str(site))
     form.get_by_label("Run").select_option("dry_run")
     page.locator("#import-submit").click()
     expect(page.locator("#run-outcome")).to_be_visible()
@@ -119,7 +119,7 @@ def test_an_administrator_imports_the_duplex_handover_and_finds_its_pump_and_job
             }
         )
     )
-    import_through_the_screen(page, live_server.url, "geojson", geojson, site=site.name)
+    import_through_the_screen(page, live_server.url, "geojson", geojson, site=site.pk)
     expect(page.locator("#run-outcome")).to_contain_text("Checked")
     page.locator("#confirm-import").click()
     expect(page.locator("#run-outcome")).to_contain_text("Written")

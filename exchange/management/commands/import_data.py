@@ -24,6 +24,8 @@ class Command(BaseCommand):
         parser.add_argument("--site", type=int, help="the site id the file's records go to")
         parser.add_argument("--target", help="the register a CSV file holds (resources, areas, parts, ...)")
         parser.add_argument("--mapping", type=int, help="a saved column mapping id (CSV)")
+        parser.add_argument("--columns", help='CSV: field -> column header, as JSON ({"tag": "ASSET_ID"})')
+        parser.add_argument("--defaults", help='CSV: field -> fixed value or pattern, as JSON ({"tag": "TL-{row}"})')
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument("--dry-run", action="store_true", help="check and report; write nothing")
         mode.add_argument("--valid-rows", action="store_true", help="import the valid rows, skip the others")
@@ -46,8 +48,13 @@ class Command(BaseCommand):
             if options["valid_rows"]
             else ImportMode.ALL_OR_NOTHING
         )
-        given = {name: options[name] for name in ("site", "target", "mapping") if options.get(name) is not None}
-        unknown = sorted(set(given) - set(importer.options))
+        given = {
+            name: options[name]
+            for name in ("site", "target", "mapping", "columns", "defaults")
+            if options.get(name) is not None
+        }
+        takes = set(importer.options) | ({"columns", "defaults"} if "mapping" in importer.options else set())
+        unknown = sorted(set(given) - takes)
         if unknown:
             raise CommandError(f"{importer.format} takes no {', '.join('--' + name for name in unknown)}.")
         try:
