@@ -91,6 +91,7 @@ MAP_TEXTS = {
     "failed": _("The map could not be loaded; the list shows the same places."),
     "nothing": _("Nothing on this site matches these filters."),
     "drawn": _("%(n)s places on the map."),
+    "drawnOne": _("1 place on the map."),
 }
 
 

@@ -166,7 +166,8 @@
     } else {
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 18 });
     }
-    say(texts.drawn.replace("%(n)s", String(collection.features.length)));
+    var count = collection.features.length;
+    say(count === 1 ? texts.drawnOne : texts.drawn.replace("%(n)s", String(count)));
     addListButtons();
   }
 
