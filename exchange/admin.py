@@ -21,6 +21,7 @@ from exchange.models import (
     ExternalRef,
     ImportRun,
     System,
+    ZoneSpace,
 )
 
 
@@ -79,6 +80,16 @@ class SystemAdmin(SimpleHistoryAdmin):
     search_fields = ("name", "category")
     autocomplete_fields = ("site", "resources")
     list_select_related = ("site",)
+
+
+@admin.register(ZoneSpace)
+class ZoneSpaceAdmin(SimpleHistoryAdmin):
+    """Which spaces each zone groups (COBie and IFC zones fill these; a space may be in several zones)."""
+
+    list_display = ("zone", "space")
+    search_fields = ("zone__code", "zone__name", "space__code", "space__name")
+    autocomplete_fields = ("zone", "space")
+    list_select_related = ("zone", "space")
 
 
 @admin.register(ColumnMapping)

@@ -196,8 +196,10 @@ def test_a_role_without_the_permissions_may_not_import(tmp_path, csv_building, r
     with pytest.raises(PermissionDenied):
         run_import(tmp_path, technician, RESOURCES, "resources")
     planner = role_user("Planner", site=csv_building.site)  # imports, but not resources
-    with pytest.raises(PermissionDenied):
-        run_import(tmp_path, planner, RESOURCES, "resources")
+    report = run_import(tmp_path, planner, RESOURCES, "resources")
+    assert report.refused
+    assert "may not import" in report.problems[0].message
+    assert not Resource.objects.exists()
 
 
 # --- Areas -------------------------------------------------------------------------------------

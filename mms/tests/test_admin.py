@@ -41,7 +41,16 @@ from core.models import DocumentSequence, Notification
 from core.roles import ADMINISTRATOR, ROLE_PERMISSIONS, TECHNICIAN
 from core.testing import UserFactory
 from exchange.feeds import calendar_feed_create
-from exchange.models import Attribute, ColumnMapping, DocumentReference, ExternalRef, FeedKind, ImportRun, System
+from exchange.models import (
+    Attribute,
+    ColumnMapping,
+    DocumentReference,
+    ExternalRef,
+    FeedKind,
+    ImportRun,
+    System,
+    ZoneSpace,
+)
 from inventory.factories import (
     BudgetFactory,
     ContractFactory,
@@ -257,6 +266,10 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     ),
     "exchange.documentreference": lambda: DocumentReference.objects.create(
         record=ResourceFactory(), name=f"Pump manual {next(_numbers)}", file_name="pump.pdf"
+    ),
+    "exchange.zonespace": lambda: ZoneSpace.objects.create(
+        zone=AreaFactory(kind=AreaKind.ZONE, parent=AreaFactory()),
+        space=AreaFactory(kind=AreaKind.SPACE, parent=AreaFactory()),
     ),
     "exchange.system": lambda: System.objects.create(site=SiteFactory(), name=f"Heating {next(_numbers)}"),
     "exchange.columnmapping": lambda: ColumnMapping.objects.create(
