@@ -517,21 +517,21 @@ class _Planner:
         applied = set(
             PlanInstance.objects.filter(plan=plan, resource__in=components).values_list("resource_id", flat=True)
         )
-        todo = [c for c in components if c.pk not in applied]
+        unapplied = [c for c in components if c.pk not in applied]
         for _component in components:
             if _component.pk in applied:
                 self._tally("plan instance", UNCHANGED)
-        if not todo:
+        if not unapplied:
             return
         plan_services.plan_apply(
             plan=plan,
-            entities=todo,
+            entities=unapplied,
             owner_role=self.owner,
             start_date=self.ctx.today,
             user=self.user,
             before_effective=True,
         )
-        self._tally("plan instance", CREATED, len(todo))
+        self._tally("plan instance", CREATED, len(unapplied))
 
     def submit(self) -> None:
         if self.change_set is None:
