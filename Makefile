@@ -33,7 +33,7 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy core mms assets people inventory plans orders exchange
+	$(BIN)/mypy core mms assets people inventory plans orders exchange reports investment
 	$(BIN)/lint-imports --no-cache
 
 format: $(STAMP)

@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "plans",
     "orders",
     "exchange",
+    "reports",
+    "investment",
 ]
 
 MIDDLEWARE = [

@@ -55,10 +55,10 @@ def test_every_contract_is_kept(options: object) -> None:
 def test_the_floors_are_in_the_order_the_readme_gives(options: object) -> None:
     layers = [layer.module_tails for layer in contract(options, "floors").layers]  # type: ignore[attr-defined]
     assert [next(iter(tails)).name for tails in layers] == [
-        "mms", "exchange", "orders", "plans", "inventory", "people", "assets", "core",
+        "mms", "investment", "reports", "exchange", "orders", "plans", "inventory", "people", "assets", "core",
     ]  # fmt: skip
     readme = (ROOT / "README.md").read_text()
-    assert "core ← assets ← people ← inventory ← plans ← orders ← exchange ← mms" in readme
+    assert "core ← assets ← people ← inventory ← plans ← orders ← exchange ← reports ← investment ← mms" in readme
 
 
 def test_the_graph_has_the_real_imports(graph: grimp.ImportGraph) -> None:
@@ -105,7 +105,7 @@ def test_a_cycle_inside_orders_breaks_its_layers(
 
 
 def test_no_cycle_between_packages(graph: grimp.ImportGraph) -> None:
-    apps = ["core", "assets", "people", "inventory", "plans", "orders", "exchange", "mms"]
+    apps = ["core", "assets", "people", "inventory", "plans", "orders", "exchange", "reports", "investment", "mms"]
     for lower_index, lower in enumerate(apps):
         for higher in apps[lower_index + 1 :]:
             chains = graph.find_shortest_chains(importer=lower, imported=higher, as_packages=True)

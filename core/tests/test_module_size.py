@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = ["core", "mms", "assets", "people", "inventory", "plans", "orders", "exchange"]
+PACKAGES = ["core", "mms", "assets", "people", "inventory", "plans", "orders", "exchange", "reports", "investment"]
 MAX_LINES = 800
 
 # Modules allowed over the limit, each with why (none today). An entry that is no longer over the limit
