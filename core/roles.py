@@ -76,6 +76,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("people", "employeecertification", ALL),
         ("inventory", "purchaseorder", ("approve", "view")),
         ("inventory", "costentry", ("add", "view")),
+        ("investment", "*", VIEW),  # health, risk and the replacement forecast of their sites
     ],
     PLANNER: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
@@ -90,6 +91,10 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         # besides) and the column mappings they keep.
         ("exchange", "importrun", ("add", "view")),
         ("exchange", "columnmapping", ALL),
+        # Asset investment planning: lifecycle figures, planned replacement years, forecast settings.
+        ("investment", "typelifecycle", ALL),
+        ("investment", "resourcelifecycle", ALL),
+        ("investment", "investmentsettings", ("add", "change", "view")),
     ],
     STOREKEEPER: [
         ("assets", "area", VIEW),
@@ -128,6 +133,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("core", "notification", ("view", "delete")),
         ("core", "documentsequence", VIEW),
         ("django_celery_beat", "*", ALL),
+        ("investment", "*", ALL),
     ],
     INTEGRATOR: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
@@ -140,6 +146,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("inventory", "part", ("add", "change", "view")),
         ("inventory", "vendor", ("add", "change", "view")),
         ("orders", "webhooksubscription", ALL),
+        ("investment", "*", VIEW),  # asset finance systems read the health, risk and forecast
     ],
 }
 

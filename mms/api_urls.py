@@ -26,6 +26,7 @@ API_MODULES = [
     "inventory.api",
     "plans.api",
     "exchange.api",
+    "investment.api",
 ]
 
 router = DefaultRouter()

@@ -65,6 +65,7 @@ from inventory.factories import (
     reservation_row,
 )
 from inventory.models import PurchaseOrderLine, SparePart
+from investment.factories import ResourceLifecycleFactory, TypeLifecycleFactory, investment_settings
 from mms.models import Heartbeat
 from orders.models import (
     ActionLog,
@@ -102,7 +103,7 @@ from plans.models import ActivityAction, BillOfPartsLine, ChecklistItem, DataPar
 
 pytestmark = pytest.mark.django_db
 
-OUR_APPS = ("assets", "people", "inventory", "plans", "orders", "exchange", "mms")
+OUR_APPS = ("assets", "people", "inventory", "plans", "orders", "exchange", "investment", "mms")
 # Edited only on their parent's page (an activity's), so they have no admin of their own.
 INLINE_ONLY = {
     ChecklistItem,
@@ -147,6 +148,8 @@ NOT_ADDABLE = {
 # Related models with too many rows for a plain select box.
 LONG_LISTS = {Area, Resource, Counter, Employee, User}
 MAX_CHANGELIST_QUERIES = 15
+# Models of one row only (the organisation's settings): their changelist holds that row however often made.
+SINGLE_ROW = {"investment.investmentsettings"}
 _numbers = itertools.count(1)
 
 
@@ -271,6 +274,9 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
         zone=AreaFactory(kind=AreaKind.ZONE, parent=AreaFactory()),
         space=AreaFactory(kind=AreaKind.SPACE, parent=AreaFactory()),
     ),
+    "investment.typelifecycle": TypeLifecycleFactory,
+    "investment.resourcelifecycle": lambda: ResourceLifecycleFactory(planned_replacement_year=2030),
+    "investment.investmentsettings": investment_settings,
     "exchange.system": lambda: System.objects.create(site=SiteFactory(), name=f"Heating {next(_numbers)}"),
     "exchange.columnmapping": lambda: ColumnMapping.objects.create(
         target="resources", name=f"Trunk mains {next(_numbers)}", columns={"tag": "ASSET_ID"}
@@ -380,16 +386,17 @@ class TestAdministrator:
         self, model: type[models.Model], administrator_client: Client, django_assert_max_num_queries: Any
     ) -> None:
         url = admin_url(model, "changelist")
+        single = model._meta.label_lower in SINGLE_ROW
         make_rows(model, 3)
         administrator_client.get(url)  # fills process-wide caches (content types, templates)
         with django_assert_max_num_queries(MAX_CHANGELIST_QUERIES) as with_three:
             response = administrator_client.get(url)
         assert response.status_code == 200
-        assert response.context["cl"].result_count >= 3
+        assert response.context["cl"].result_count >= (1 if single else 3)
         make_rows(model, 3)
         with CaptureQueriesContext(connection) as with_six:
             response = administrator_client.get(url)
-        assert response.context["cl"].result_count >= 6
+        assert response.context["cl"].result_count >= (1 if single else 6)
         assert len(with_six) == len(with_three), "the changelist makes a query per row"
 
     def test_add_page(self, model: type[models.Model], administrator_client: Client) -> None:

@@ -1,0 +1,97 @@
+"""Files of the investment screens: the risk ranking as CSV (``core.csv_export``), the forecast table as
+CSV and as an XLSX workbook (openpyxl), each with what the screen shows (its filters and sites)."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from core.csv_export import EXPORT_PARAM, CsvColumn, cell_text, csv_response, export_query, neutralise
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _rounded(value: float | None) -> Decimal | None:
+    """A score to one decimal (written without trailing zeros: 80, 64.2)."""
+    return None if value is None else Decimal(str(round(value, 1)))
+
+
+RANKING_COLUMNS = [
+    CsvColumn(_("Tag"), "tag"),
+    CsvColumn(_("Name"), "name"),
+    CsvColumn(_("Site"), "area.site.name"),
+    CsvColumn(_("Type"), lambda resource: resource.resource_type.name if resource.resource_type else ""),
+    CsvColumn(_("Risk"), "risk"),
+    CsvColumn(_("Consequence"), "consequence_level"),
+    CsvColumn(_("Likelihood (after health)"), "likelihood_level"),
+    CsvColumn(_("Likelihood (before health)"), "likelihood_base"),
+    CsvColumn(_("Health"), lambda resource: _rounded(resource.health)),
+    CsvColumn(_("Age score"), lambda resource: _rounded(resource.age_score)),
+    CsvColumn(_("Condition score"), lambda resource: _rounded(resource.condition_score)),
+    CsvColumn(_("Breakdown score"), lambda resource: _rounded(resource.breakdown_score)),
+    CsvColumn(_("Open work score"), lambda resource: _rounded(resource.open_work_score)),
+    CsvColumn(_("Age (years)"), lambda resource: _rounded(resource.age_years)),
+    CsvColumn(_("Expected life (years)"), "life_years"),
+    CsvColumn(_("Replacement year"), "replacement_year"),
+    CsvColumn(_("Planned by a planner"), lambda resource: resource.planned_year is not None),
+    CsvColumn(_("Replacement cost (today)"), "replacement_cost_today"),
+    CsvColumn(_("Currency"), "cost_currency"),
+]
+
+
+def _indexed_columns(header: Sequence[Any]) -> list[CsvColumn]:
+    return [CsvColumn(title, lambda row, index=index: row[index]) for index, title in enumerate(header)]
+
+
+def table_csv(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, name: str) -> StreamingHttpResponse:
+    """A CSV download of a table of rows (lists of cells) under ``header``."""
+    return csv_response(rows, _indexed_columns(header), name=name)
+
+
+def _xlsx_cell(value: Any) -> Any:
+    """Numbers stay numbers; text (neutralised like the CSV's, so no cell runs as a formula) otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return cell_text(value)
+    if isinstance(value, int | float) or (isinstance(value, Decimal) and value.is_finite()):
+        return value
+    return neutralise(cell_text(value))
+
+
+def table_xlsx(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, name: str, title: str) -> HttpResponse:
+    """An XLSX download of a table: a bold, frozen header row and one row per line, numbers as numbers."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(title)[:31]
+    sheet.append([str(cell) for cell in header])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for row in rows:
+        sheet.append([_xlsx_cell(value) for value in row])
+    for column in sheet.columns:
+        width = max(len(str(cell.value)) if cell.value is not None else 0 for cell in column)
+        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 50)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
+    filename = f"{slugify(str(name)) or 'export'}-{timezone.localdate().isoformat()}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def export_url(request: HttpRequest, kind: str) -> str:
+    """The URL of the screen's file of ``kind`` ("csv", "xlsx"): its filters, every page."""
+    params = QueryDict(export_query(request.GET), mutable=True)
+    params[EXPORT_PARAM] = kind
+    return f"{request.path}?{params.urlencode()}"
