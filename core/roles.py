@@ -92,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("exchange", "importrun", ("add", "view")),
         ("exchange", "columnmapping", ALL),
         # Asset investment planning: lifecycle figures, planned replacement years, forecast settings.
+        ("investment", "assessedresource", VIEW),
         ("investment", "typelifecycle", ALL),
         ("investment", "resourcelifecycle", ALL),
         ("investment", "investmentsettings", ("add", "change", "view")),

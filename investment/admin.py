@@ -17,7 +17,8 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from core.scoping import visible_site_ids
 from investment import services
-from investment.models import SETTINGS_ID, InvestmentSettings, ResourceLifecycle, TypeLifecycle
+from investment.health import with_health
+from investment.models import SETTINGS_ID, AssessedResource, InvestmentSettings, ResourceLifecycle, TypeLifecycle
 
 
 @admin.register(TypeLifecycle)
@@ -128,3 +129,44 @@ class InvestmentSettingsAdmin(SimpleHistoryAdmin):
             base_year=data["base_year"],
         )
         obj.pk = saved.pk
+
+
+@admin.register(AssessedResource)
+class AssessedResourceAdmin(admin.ModelAdmin):
+    """Health, risk and replacement year of every resource, to look at (they are computed, not edited)."""
+
+    list_display = ("tag", "name", "site", "health_shown", "risk", "replacement_year")
+    list_select_related = ("area__site",)
+    search_fields = ("tag", "name")
+    list_filter = (("area__site", admin.RelatedOnlyFieldListFilter), "status")
+    fields = readonly_fields = ("tag", "name", "area", "parent", "resource_type", "status", "installation_date")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        queryset = with_health(super().get_queryset(request), now=timezone.now())
+        site_ids = visible_site_ids(request.user)
+        return queryset if site_ids is None else queryset.filter(area__site_id__in=site_ids)
+
+    @admin.display(description=_("site"), ordering="area__site__name")
+    def site(self, obj: Any) -> Any:
+        return obj.area.site
+
+    @admin.display(description=_("health"), ordering="health")
+    def health_shown(self, obj: Any) -> str:
+        return f"{obj.health:.0f}"
+
+    @admin.display(description=_("risk"), ordering="risk")
+    def risk(self, obj: Any) -> int:
+        return int(obj.risk)
+
+    @admin.display(description=_("replacement year"), ordering="replacement_year")
+    def replacement_year(self, obj: Any) -> int | None:
+        return obj.replacement_year  # type: ignore[no-any-return]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -2,9 +2,8 @@
 year (filters as on the ranking screen), one resource's replacement moved to another year (the same
 service as the forecast screen), and the replacement forecast per year and site against the budgets.
 
-Both endpoints answer by the permissions of the lifecycle records (``investment.view_resourcelifecycle``:
-Supervisors, Planners, Administrators, Integrators; moving needs ``change_resourcelifecycle``), whatever
-rows they list: the rows are resources (every one, with or without figures of its own) and forecast lines.
+Both answer by the permission to see assessed resources (``investment.view_assessedresource``: Supervisors,
+Planners, Administrators, Integrators); moving a replacement needs ``change_resourcelifecycle``.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from investment import services
 from investment.filters import ResourceRiskFilterSet
 from investment.forecast import replacement_forecast
 from investment.health import assessed_resources, risk_class
-from investment.models import ResourceLifecycle
+from investment.models import AssessedResource
 
 RESOURCE_ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The resource's id.")
 
@@ -112,14 +111,15 @@ class ResourceRiskViewSet(ReadOnlyViewSet):
     ``consequence``, ``likelihood`` (after the health adjustment), ``min_risk``, ``q``; ``?ordering=``
     by ``risk``, ``health``, ``replacement_year``, ``tag``."""
 
-    queryset = ResourceLifecycle.objects.all()  # the permissions' model; the rows are resources
+    queryset = AssessedResource.objects.all()
     serializer_class = ResourceRiskSerializer
     filterset_class = ResourceRiskFilterSet
     ordering_fields = ["id", "tag", "risk", "health", "replacement_year", "updated_at"]
     action_permissions = {"move_replacement": [services.PLAN_PERMISSION]}
 
     def get_queryset(self) -> QuerySet[Any]:
-        resources = assessed_resources(self.site_ids, now=timezone.now()).select_related("area__site")
+        resources = assessed_resources(self.site_ids, now=timezone.now(), model=AssessedResource)
+        resources = resources.select_related("area__site")
         return resources.order_by("-risk", "health", "tag")
 
     @extend_schema(parameters=[RESOURCE_ID], request=ReplacementMoveSerializer, responses={200: ResourceRiskSerializer})
@@ -175,7 +175,7 @@ class ReplacementForecastViewSet(viewsets.GenericViewSet):
     """The replacement forecast of the user's sites: per year, site and currency, the replacements due,
     their cost inflated to the year, the site's budget and what is left of it."""
 
-    queryset = ResourceLifecycle.objects.all()  # the permissions' model; the rows are forecast lines
+    queryset = AssessedResource.objects.all()  # the permissions' model; the rows are forecast lines
     serializer_class = ForecastSerializer
     pagination_class = None
     filter_backends: list[Any] = []

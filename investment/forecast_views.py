@@ -30,7 +30,6 @@ from investment.forecast import EXPORT_HEADER, Forecast, export_rows, in_horizon
 from investment.forms import ForecastSettingsForm, ReplacementMoveForm, add_service_error
 from investment.health import assessed_resources
 from investment.models import InvestmentSettings
-from investment.views import VIEW_PERMISSION
 
 PAGE_SIZE = 25
 
@@ -101,7 +100,7 @@ def _forecast_page(request: HttpRequest, settings_form: ForecastSettingsForm | N
     )
 
 
-@screen(VIEW_PERMISSION)
+@screen(services.VIEW_PERMISSION)
 def forecast(request: HttpRequest) -> HttpResponseBase:
     """The forecast of the user's sites (or one of them), the replacements of a year, the exports."""
     return _forecast_page(request)

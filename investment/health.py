@@ -265,6 +265,10 @@ def with_health(resources: QuerySet[Resource], *, now: datetime.datetime) -> Que
     )
 
 
-def assessed_resources(site_ids: list[int] | None, *, now: datetime.datetime) -> QuerySet[Resource]:
-    """The resources in service (not retired) of these sites (``None``: every site), with their health."""
-    return with_health(Resource.objects.in_sites(site_ids).exclude(status=EntityStatus.RETIRED), now=now)
+def assessed_resources(
+    site_ids: list[int] | None, *, now: datetime.datetime, model: type[Resource] = Resource
+) -> QuerySet[Any]:
+    """The resources in service (not retired) of these sites (``None``: every site), with their health
+    (as ``model``: ``Resource`` or a proxy of it)."""
+    resources = model.objects.in_sites(site_ids).exclude(status=EntityStatus.RETIRED)  # type: ignore[attr-defined]
+    return with_health(resources, now=now)

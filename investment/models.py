@@ -203,6 +203,17 @@ class ResourceLifecycle(models.Model):
         return type_id is not None and TypeLifecycle.objects.filter(resource_type_id=type_id).exists()
 
 
+class AssessedResource(Resource):
+    """A resource as investment planning sees it: its health, risk and replacement (computed, see
+    ``investment.health``). No table of its own; its view permission (``view_assessedresource``) says who
+    sees health, risk and the replacement forecast, on the screens and in the API."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("assessed resource")
+        verbose_name_plural = _("assessed resources")
+
+
 SETTINGS_ID = 1
 
 

@@ -10,8 +10,7 @@ from django.utils import timezone
 from assets.models import EntityStatus, Resource
 from core.panels import register_panel
 from investment.health import risk_class, with_health
-
-VIEW_PERMISSION = "investment.view_resourcelifecycle"
+from investment.services import VIEW_PERMISSION
 
 
 @register_panel("resource.summary", name="investment", template="investment/_resource_panel.html", position=50)

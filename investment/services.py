@@ -20,6 +20,7 @@ from core.errors import ActionForbidden
 from core.scoping import visible_site_ids
 from investment.models import SETTINGS_ID, InvestmentSettings, ResourceLifecycle
 
+VIEW_PERMISSION = "investment.view_assessedresource"
 PLAN_PERMISSION = "investment.change_resourcelifecycle"
 SETTINGS_PERMISSION = "investment.change_investmentsettings"
 LIFECYCLE_FIELDS = ("expected_life_years", "replacement_cost", "currency", "consequence", "likelihood")

@@ -37,9 +37,8 @@ from investment.health import (
     risk_class,
 )
 from investment.models import Consequence, InvestmentSettings, Likelihood, ResourceLifecycle
-from investment.services import PLAN_PERMISSION, SETTINGS_PERMISSION, resource_lifecycle_update
+from investment.services import PLAN_PERMISSION, SETTINGS_PERMISSION, VIEW_PERMISSION, resource_lifecycle_update
 
-VIEW_PERMISSION = "investment.view_resourcelifecycle"
 PAGE_SIZE = 25
 MATRIX_FILTERS = ("q", "site", "resource_type")
 

@@ -66,6 +66,7 @@ from inventory.factories import (
 )
 from inventory.models import PurchaseOrderLine, SparePart
 from investment.factories import ResourceLifecycleFactory, TypeLifecycleFactory, investment_settings
+from investment.models import AssessedResource
 from mms.models import Heartbeat
 from orders.models import (
     ActionLog,
@@ -137,6 +138,7 @@ NOT_ADDABLE = {
     "orders.webhookdelivery": "written when an event is sent to a subscription",
     "orders.downtimeperiod": "opened and closed by the downtime services (resource page, API, hold action, reports)",
     "inventory.stockbalance": "kept by the stock services with every movement",
+    "investment.assessedresource": "health and risk are computed from the resources and their work",
     "inventory.stockmovement": "the ledger is written only by the stock services",
     "inventory.reservation": "made when an order is released, through the services",
     "inventory.purchaserequest": "raised by the reorder check and the purchasing screens",
@@ -277,6 +279,7 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "investment.typelifecycle": TypeLifecycleFactory,
     "investment.resourcelifecycle": lambda: ResourceLifecycleFactory(planned_replacement_year=2030),
     "investment.investmentsettings": investment_settings,
+    "investment.assessedresource": lambda: AssessedResource.objects.get(pk=ResourceFactory().pk),
     "exchange.system": lambda: System.objects.create(site=SiteFactory(), name=f"Heating {next(_numbers)}"),
     "exchange.columnmapping": lambda: ColumnMapping.objects.create(
         target="resources", name=f"Trunk mains {next(_numbers)}", columns={"tag": "ASSET_ID"}
