@@ -160,7 +160,7 @@ class AssessedResourceAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("replacement year"), ordering="replacement_year")
     def replacement_year(self, obj: Any) -> int | None:
-        return obj.replacement_year  # type: ignore[no-any-return]
+        return obj.replacement_year
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

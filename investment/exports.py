@@ -4,7 +4,7 @@ CSV and as an XLSX workbook (openpyxl), each with what the screen shows (its fil
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -48,8 +48,15 @@ RANKING_COLUMNS = [
 ]
 
 
+def _cell_at(index: int) -> Callable[[Sequence[Any]], Any]:
+    def cell(row: Sequence[Any]) -> Any:
+        return row[index]
+
+    return cell
+
+
 def _indexed_columns(header: Sequence[Any]) -> list[CsvColumn]:
-    return [CsvColumn(title, lambda row, index=index: row[index]) for index, title in enumerate(header)]
+    return [CsvColumn(title, _cell_at(index)) for index, title in enumerate(header)]
 
 
 def table_csv(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, name: str) -> StreamingHttpResponse:

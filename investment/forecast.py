@@ -34,7 +34,6 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from assets.models import Resource
 from core.charts import Chart, Series
 from inventory.models import Budget
 from investment.health import assessed_resources
@@ -55,7 +54,7 @@ def inflated(cost: Decimal | None, rate_percent: Decimal, years: int) -> Decimal
     return (cost * inflation_factor(rate_percent, years)).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def in_horizon(resources: QuerySet[Resource], years: range) -> QuerySet[Resource]:
+def in_horizon(resources: QuerySet[Any], years: range) -> QuerySet[Any]:
     """The resources (with ``with_health`` annotations) replaced within ``years``, with ``forecast_year``:
     their replacement year, or the first year when it is already past (overdue)."""
     return (

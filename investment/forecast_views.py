@@ -166,7 +166,7 @@ def replacement_move(request: HttpRequest, pk: int) -> HttpResponseBase:
     default = f"{reverse('investment:forecast')}?{urlencode({'site': resource.area.site_id})}#replacements"
     form = ReplacementMoveForm(request.POST, years=years)
     if not form.is_valid():
-        messages.error(request, " ".join(message for errors in form.errors.values() for message in errors))
+        messages.error(request, " ".join(str(message) for errors in form.errors.values() for message in errors))
         return back(request, default)
     before = resource.replacement_year
     try:

@@ -270,5 +270,5 @@ def assessed_resources(
 ) -> QuerySet[Any]:
     """The resources in service (not retired) of these sites (``None``: every site), with their health
     (as ``model``: ``Resource`` or a proxy of it)."""
-    resources = model.objects.in_sites(site_ids).exclude(status=EntityStatus.RETIRED)  # type: ignore[attr-defined]
+    resources = model.objects.in_sites(site_ids).exclude(status=EntityStatus.RETIRED)
     return with_health(resources, now=now)

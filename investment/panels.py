@@ -19,7 +19,7 @@ def resource_health_panel(request: HttpRequest, resource: Any) -> dict[str, Any]
     from roles that do not see investment planning, and for retired resources (no longer assessed)."""
     if not request.user.has_perm(VIEW_PERMISSION) or resource.status == EntityStatus.RETIRED:
         return None
-    assessed = with_health(Resource.objects.filter(pk=resource.pk), now=timezone.now()).first()
+    assessed: Any = with_health(Resource.objects.filter(pk=resource.pk), now=timezone.now()).first()
     if assessed is None:
         return None
     return {"assessed": assessed, "risk_class": risk_class(assessed.risk)}

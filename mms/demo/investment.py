@@ -39,7 +39,7 @@ RESOURCE_LIFECYCLES = {
 BUDGETS = {
     SITE_RIVERSIDE: ("4800000.00", "200000.00"),
     SITE_HILLTOP: ("900000.00", "50000.00"),
-    SITE_CLINIC: ("280000.00", "0.00"),
+    SITE_CLINIC: ("150000.00", "0.00"),
 }
 BUDGET_YEARS = 5
 BUDGET_NOTE = "Maintenance and equipment replacement (capital plan)"
