@@ -128,6 +128,7 @@ def matrix(request: HttpRequest) -> HttpResponseBase:
             "filterset": filterset,
             "rows": matrix_rows(counts, query),
             "likelihoods": list(Likelihood),
+            "consequences": list(Consequence),
             "total": sum(counts.values()),
             "filtered": any(query.values()),
             "weighting": WEIGHTING,
