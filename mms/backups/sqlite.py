@@ -60,10 +60,11 @@ def dump(connection: BaseDatabaseWrapper, work_dir: Path) -> SqliteDump:
 
 
 def non_empty_tables(connection: BaseDatabaseWrapper) -> list[str]:
-    path = _target_path(connection)
-    if not path.exists() or path.stat().st_size == 0:
+    in_memory = connection.is_in_memory_db()  # type: ignore[attr-defined]
+    path = Path(connection.settings_dict["NAME"])
+    if not in_memory and (not path.exists() or path.stat().st_size == 0):
         return []
-    with _open_read_only(path) as database:
+    with _open_configured(connection) as database:
         return sqlite_non_empty_tables(database)
 
 
@@ -82,17 +83,25 @@ def restore(connection: BaseDatabaseWrapper, dump_path: Path) -> None:
         source.backup(target)
 
 
-def table_states(connection: BaseDatabaseWrapper) -> dict[str, TableState]:
-    """Counts and checksums of the configured database, read without Django's type converters."""
+@contextmanager
+def _open_configured(connection: BaseDatabaseWrapper) -> Iterator[sqlite3.Connection]:
+    """The configured database, read with the plain ``sqlite3`` module (no Django type converters)."""
     if not connection.is_in_memory_db():  # type: ignore[attr-defined]
         with _open_read_only(Path(connection.settings_dict["NAME"])) as database:
-            return sqlite_table_states(database)
-    # An in-memory database (the test suite's) has no file to open: measure a plain copy of it.
+            yield database
+        return
+    # An in-memory database (the test suite's) has no file to open: read a plain copy of it.
     reader = type(connection)(dict(connection.settings_dict), connection.alias)
     try:
         reader.ensure_connection()
         with closing(sqlite3.connect(":memory:")) as copy:
             reader.connection.backup(copy)
-            return sqlite_table_states(copy)
+            yield copy
     finally:
         reader.close()
+
+
+def table_states(connection: BaseDatabaseWrapper) -> dict[str, TableState]:
+    """Counts and checksums of the configured database."""
+    with _open_configured(connection) as database:
+        return sqlite_table_states(database)
