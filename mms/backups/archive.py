@@ -158,6 +158,7 @@ def extract_verified(archive: Path, staging: Path) -> dict[str, Any]:
                         digest.update(chunk)
                         size += len(chunk)
                         handle.write(chunk)
+                os.utime(target, (member.mtime, member.mtime))
                 hashes[member.name] = (size, digest.hexdigest())
     except FileNotFoundError as exc:
         raise BackupError(f"No archive at {archive}.") from exc
