@@ -366,8 +366,10 @@ def cost_kpis(scope: Scope, period: Period) -> dict[str, Any]:
 
 def cost_by_category_series(scope: Scope, periods: list[Period]) -> dict[str, Chart]:
     """One stacked bar chart per currency: labour, parts, external and contracts per period (oldest
-    first), with the prorated budget of the last period as the reference line when it applies."""
+    first), with the budget prorated to the last period as the reference line (whole sites only; the
+    periods of one grain differ by a day or two at most). Eight queries, however many periods."""
     gathered = _gather(scope, periods, None)
+    budget = _budget(scope, periods[-1]) if periods else None
     currencies = sorted({currency for (_b, _k, currency) in gathered})
     charts: dict[str, Chart] = {}
     for currency in currencies:
@@ -385,6 +387,10 @@ def cost_by_category_series(scope: Scope, periods: list[Period]) -> dict[str, Ch
             categories=tuple(period.label for period in periods),
             series=tuple(series),
             unit=currency,
+            reference=float(budget[currency]) if budget and currency in budget else None,
+            reference_label=(
+                _("Budget for %(period)s") % {"period": periods[-1].label} if budget and currency in budget else ""
+            ),
             description=COST_KPIS["cost_total"].definition,
         )
     return charts

@@ -242,6 +242,13 @@ def test_series_per_month_stacked_by_category(history: dict[str, Any]) -> None:
     assert {str(s.name): s.values for s in charts["EUR"].series}["Contracts"] == (300.0, 300.0)
     assert charts["USD"].categories == ("2026-01", "2026-02")
     assert charts["USD"].kind == "stacked_bar"
+    # The budget line: February's share of the year's budgets (see above).
+    assert (charts["USD"].reference, charts["EUR"].reference) == (2800.0, 560.0)
+    assert str(charts["USD"].reference_label) == "Budget for 2026-02"
+    narrowed = costs.cost_by_category_series(
+        Scope(site_id=history["site_a"].pk, resource_id=history["r1"].pk), [FEBRUARY]
+    )
+    assert narrowed["USD"].reference is None
 
 
 def test_query_count_does_not_grow_with_orders_or_periods(
@@ -256,9 +263,9 @@ def test_query_count_does_not_grow_with_orders_or_periods(
         labour(extra, history["usd"], "1", "1.00", "USD", at(2026, 2, 3, 9))
     with django_assert_num_queries(8):
         costs.cost_kpis(scope, FEBRUARY)
-    # Zones, labour, parts, external, contracts (2): twelve months or one.
+    # Zones, labour, parts, external, contracts (2), and the budget line (2): twelve months or one.
     months = [period_containing("month", datetime.date(2026, m, 1)) for m in range(1, 13)]
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(8):
         costs.cost_by_category_series(scope, months)
     # Plus the resources' names.
     with django_assert_num_queries(7):
