@@ -319,3 +319,19 @@ def test_empty_scope_costs_nothing(db: Any) -> None:
         "cost_contracts": {},
         "budget_used": {},
     }
+
+
+def test_each_site_counts_its_own_local_month(history: dict[str, Any], django_assert_num_queries: Any) -> None:
+    lima = SiteFactory(time_zone="America/Lima")  # UTC-5: February there is [1 Feb 05:00 UTC, 1 Mar 05:00 UTC)
+    pump = ResourceFactory(area=AreaFactory(parent=lima))
+    order = order_on("WO-L", site=lima, resource=pump)
+    # 1 Feb 03:00 UTC is still 31 January in Lima (22:00) but 1 February 06:00 in Nairobi.
+    labour(order, history["usd"], "1", "7.00", "USD", at(2026, 2, 1, 3, zone=UTC))
+    # 1 Mar 03:00 UTC is 28 February 22:00 in Lima: February's.
+    labour(order, history["usd"], "1", "11.00", "USD", at(2026, 3, 1, 3, zone=UTC))
+    # Two time zones: labour and parts are asked once per zone, two queries more than for one zone.
+    with django_assert_num_queries(10):
+        kpis = costs.cost_kpis(Scope(), FEBRUARY)
+    assert kpis["cost_labour"]["USD"] == D("106.00")  # 95 at the Nairobi sites + 11 at Lima
+    lima_only = costs.cost_kpis(Scope(site_id=lima.pk), FEBRUARY)
+    assert lima_only["cost_labour"] == {"USD": D("11.00")}
