@@ -425,3 +425,33 @@ def test_a_held_lock_makes_the_nightly_run_skip(with_roles: None, folders: Path)
         assert backup_scheduled() is None
     assert list((folders / "backups").glob("*.tar.gz")) == []
     assert backup_scheduled() is not None
+
+
+def test_libpq_environment_carries_the_connection_and_drops_inherited_pg_variables(monkeypatch) -> None:
+    monkeypatch.setenv("PGDATABASE", "someone_elses")
+    monkeypatch.setenv("PATH", "/usr/bin")
+    env = postgres_backend.libpq_environment(
+        {
+            "HOST": "db.internal",
+            "PORT": 5433,
+            "USER": "mms",
+            "PASSWORD": "s3cret",
+            "OPTIONS": {"sslmode": "verify-full", "sslrootcert": "/etc/ssl/ca.pem", "isolation_level": 1},
+        }
+    )
+    assert {key: value for key, value in env.items() if key.startswith("PG")} == {
+        "PGHOST": "db.internal",
+        "PGPORT": "5433",
+        "PGUSER": "mms",
+        "PGPASSWORD": "s3cret",
+        "PGSSLMODE": "verify-full",
+        "PGSSLROOTCERT": "/etc/ssl/ca.pem",
+        "PGAPPNAME": "mms-backup",
+    }
+    assert env["PATH"] == "/usr/bin"
+
+
+def test_retention_refuses_negative_numbers(tmp_path: Path) -> None:
+    fake_archives(tmp_path, "2026-12-04T01:30:00")
+    with pytest.raises(ValueError, match="0 or more"):
+        backup_prune(-1, 4, directory=tmp_path)
