@@ -258,7 +258,7 @@ def replacement_forecast(
     settings = settings or InvestmentSettings.load()
     years = settings.forecast_years(timezone.localdate(now))
     rate = settings.inflation_rate
-    resources = assessed_resources(site_ids, now=now)
+    resources = assessed_resources(site_ids, now=now, components=False)
     budgets = Budget.objects.in_sites(site_ids).filter(year__gte=years[0], year__lte=years[-1])
     if site_id is not None:
         resources = resources.filter(area__site_id=site_id)

@@ -60,7 +60,9 @@ def _forecast_page(request: HttpRequest, settings_form: ForecastSettingsForm | N
         return exports.table_xlsx(
             EXPORT_HEADER, export_rows(forecast), name=_("replacement forecast"), title=_("Replacement forecast")
         )
-    resources = in_horizon(assessed_resources(site_ids, now=now), years).select_related("area__site", "resource_type")
+    resources = in_horizon(assessed_resources(site_ids, now=now, components=False), years).select_related(
+        "area__site", "resource_type"
+    )
     if site is not None:
         resources = resources.filter(area__site=site)
     if year is not None:

@@ -47,9 +47,10 @@ def _filtered(request: HttpRequest, ignore: tuple[str, ...] = ("page", "sort")) 
     return any(value for key, value in request.GET.items() if key not in ignore)
 
 
-def ranked_resources(request: HttpRequest) -> Any:
-    """The user's resources in service with health and risk, for the screens (site and type loaded)."""
-    return assessed_resources(visible_site_ids(request.user), now=timezone.now()).select_related(
+def ranked_resources(request: HttpRequest, *, components: bool = False) -> Any:
+    """The user's resources in service with health and risk, for the screens (site and type loaded;
+    ``components``: each health component too, for a breakdown or an export)."""
+    return assessed_resources(visible_site_ids(request.user), now=timezone.now(), components=components).select_related(
         "area__site", "resource_type"
     )
 
@@ -58,7 +59,8 @@ def ranked_resources(request: HttpRequest) -> Any:
 @screen(VIEW_PERMISSION)
 def ranking(request: HttpRequest) -> HttpResponseBase:
     """Resources of the user's sites by risk (or another sort), filtered, paged, exported as CSV."""
-    filterset = ResourceRiskFilterSet(request.GET, queryset=ranked_resources(request), request=request)
+    resources = ranked_resources(request, components=wants_csv(request))
+    filterset = ResourceRiskFilterSet(request.GET, queryset=resources, request=request)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else DEFAULT_SORT
     listed = filterset.qs.order_by(*ordering_of(sort))
     if wants_csv(request):
@@ -227,7 +229,7 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     """One resource's health components, criticality, risk and end of life; planners change its own
     figures here (POST) and plan its replacement (``replacement_move``)."""
     resource = get_object_or_404(
-        ranked_resources(request).select_related("lifecycle", "resource_type__lifecycle"), pk=pk
+        ranked_resources(request, components=True).select_related("lifecycle", "resource_type__lifecycle"), pk=pk
     )
     may_plan = request.user.has_perm(PLAN_PERMISSION)
     form = _lifecycle_form(resource) if may_plan else None
