@@ -1,0 +1,303 @@
+"""What a dashboard shows: its KPI tiles and its charts, over a scope and a period.
+
+The screens (``reports.views``) and the monthly PDF report both call ``dashboard_tiles`` and
+``dashboard_charts``, so a number on screen and in the PDF is the same number. Every figure comes from
+the KPI modules (``reports.kpis.*``), which compute in SQL; nothing here loops over orders. The number
+of queries is fixed: a few per KPI family and time zone, whatever the history holds, and the series over
+twelve periods are one grouped call each, never one call per period.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from decimal import Decimal
+from typing import Any
+
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy as _
+
+from core.charts import Chart, Series
+from reports.kpis import costs, failures, orders, stock
+from reports.kpis.common import GRAINS, KpiDefinition, Period, Scope, periods_ending
+
+# The charts over time show this many periods of the chosen grain, the chosen one last.
+SERIES_PERIODS = 12
+TOP = 10
+BACKLOG_KEYS = ("backlog_orders", "overdue_orders")
+PM_COMPLIANCE_KEY = "pm_compliance"
+
+
+def as_number(value: Any) -> float | None:
+    """A KPI value as a float for drawing and comparing (KPIs come as int, Decimal, float or None)."""
+    if value is None:
+        return None
+    if isinstance(value, Decimal | int | float):
+        return float(value)
+    raise TypeError(f"not a KPI value: {value!r}")
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One KPI on a dashboard: its value in the period, the previous period's, and where it drills down to."""
+
+    definition: KpiDefinition
+    value: float | None
+    previous: float | None
+    link: str = ""
+
+    @property
+    def key(self) -> str:
+        return self.definition.key
+
+    @property
+    def change(self) -> float | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def trend(self) -> str:
+        """``up``, ``down``, ``same`` or ``""`` (nothing to compare with)."""
+        change = self.change
+        if change is None:
+            return ""
+        return "up" if change > 0 else "down" if change < 0 else "same"
+
+    @property
+    def trend_quality(self) -> str:
+        """``good``, ``bad`` or ``neutral``: whether the trend goes the way ``KpiDefinition.better`` wants."""
+        better = self.definition.better
+        if self.trend in ("", "same") or better == "neither":
+            return "neutral"
+        return "good" if (self.trend == "up") == (better == "higher") else "bad"
+
+
+def _tiles(
+    definitions: Mapping[str, KpiDefinition],
+    now: Mapping[str, Any],
+    before: Mapping[str, Any] | None,
+    link: Callable[[str], str],
+) -> list[Tile]:
+    return [
+        Tile(definition, as_number(now[key]), as_number(before.get(key)) if before is not None else None, link(key))
+        for key, definition in definitions.items()
+        if key in now
+    ]
+
+
+def _money_tiles(now: Mapping[str, Any], before: Mapping[str, Any], link: Callable[[str], str]) -> list[Tile]:
+    """The cost tiles: money is kept per currency (never added across), so one tile per KPI and currency;
+    a KPI without a value (the budget of a scope narrower than sites) gets none."""
+    tiles = []
+    for key, definition in costs.COST_KPIS.items():
+        values, previous = now.get(key), before.get(key) or {}
+        if not values:
+            continue
+        for currency, value in values.items():
+            named = replace(definition, key=f"{key}-{currency}", label=f"{definition.label} ({currency})")
+            tiles.append(Tile(named, as_number(value), as_number(previous.get(currency)), link(key)))
+    return tiles
+
+
+def dashboard_tiles(scope: Scope, period: Period) -> list[Tile]:
+    """The KPI tiles: order and cost KPIs with the previous period to compare, stock as it stands now."""
+    previous = period.previous()
+    tiles = _tiles(
+        orders.ORDER_KPIS,
+        orders.order_kpis(scope, period),
+        orders.order_kpis(scope, previous),
+        lambda key: orders.drilldown(key, scope, period),
+    )
+    tiles += _money_tiles(
+        costs.cost_kpis(scope, period),
+        costs.cost_kpis(scope, previous),
+        lambda key: costs.drilldown(key, scope, period),
+    )
+    tiles += _tiles(stock.STOCK_KPIS, stock.stock_kpis(scope), None, lambda key: stock_link(key, scope))
+    return tiles
+
+
+def stock_link(key: str, scope: Scope) -> str:
+    """The stock list behind a stock KPI (parts below their reorder point for the shortage KPIs)."""
+    params = {"site": str(scope.site_id)} if scope.site_id is not None else {}
+    if "reorder" in key or "out" in key:
+        params["show"] = "low"
+    url = reverse("inventory:stock")
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+# --- Charts ---------------------------------------------------------------------------------------
+def _links(key: str, scope: Scope, periods: Sequence[Period]) -> tuple[str, ...]:
+    return tuple(orders.drilldown(key, scope, period) for period in periods)
+
+
+def backlog_chart(scope: Scope, periods: Sequence[Period], series: Mapping[str, Sequence[Any]]) -> Chart:
+    return Chart(
+        key="backlog",
+        title=_("Backlog over time"),
+        kind="line",
+        categories=tuple(p.label for p in periods),
+        series=tuple(
+            Series(
+                orders.ORDER_KPIS[key].label,
+                tuple(as_number(v) for v in series[key]),
+                _links(key, scope, periods),
+            )
+            for key in BACKLOG_KEYS
+        ),
+        description=_("Open and overdue orders at the end of each period."),
+    )
+
+
+def pm_compliance_chart(scope: Scope, periods: Sequence[Period], series: Mapping[str, Sequence[Any]]) -> Chart:
+    definition = orders.ORDER_KPIS[PM_COMPLIANCE_KEY]
+    return Chart(
+        key="pm-compliance",
+        title=_("PM compliance by %(grain)s") % {"grain": str(GRAINS[periods[-1].grain]).lower()},
+        kind="bar",
+        categories=tuple(p.label for p in periods),
+        series=(
+            Series(
+                definition.label,
+                tuple(as_number(v) for v in series[PM_COMPLIANCE_KEY]),
+                _links(PM_COMPLIANCE_KEY, scope, periods),
+            ),
+        ),
+        unit="%",
+        description=definition.definition,
+    )
+
+
+def cost_charts(scope: Scope, periods: Sequence[Period]) -> list[Chart]:
+    """Cost by category (labour, parts, external, contracts) stacked per period: one chart per currency,
+    and an empty one when nothing was booked (so the dashboard says so)."""
+    charts = list(costs.cost_by_category_series(scope, list(periods)).values())
+    if charts:
+        return charts
+    return [
+        Chart(
+            key="cost-by-category",
+            title=_("Maintenance cost by category"),
+            kind="stacked_bar",
+            categories=tuple(p.label for p in periods),
+            series=(),
+        )
+    ]
+
+
+def downtime_chart(scope: Scope, period: Period) -> Chart:
+    rows = orders.top_resources_by_downtime(scope, period, limit=TOP)
+    return Chart(
+        key="top-downtime",
+        title=_("Top 10 resources by downtime"),
+        kind="hbar",
+        categories=tuple(f"{row['tag']} {row['name']}" for row in rows),
+        series=(
+            Series(_("Downtime"), tuple(as_number(row["hours"]) for row in rows), tuple(row["url"] for row in rows)),
+        ),
+        unit="h",
+        description=orders.ORDER_KPIS["downtime_hours"].definition,
+    )
+
+
+def resource_cost_charts(scope: Scope, period: Period) -> list[Chart]:
+    """The resources that cost most in the period, one chart per currency (an empty one if none)."""
+    top = costs.top_resources_by_cost(scope, period, limit=TOP)
+    charts = [
+        Chart(
+            key=f"top-cost-{currency}",
+            title=_("Top 10 resources by cost (%(currency)s)") % {"currency": currency},
+            kind="hbar",
+            categories=tuple(f"{row.tag} {row.name}" for row in rows),
+            series=(
+                Series(
+                    _("Cost"),
+                    tuple(as_number(row.total) for row in rows),
+                    tuple(reverse("assets:resource_detail", args=[row.resource_id]) for row in rows),
+                ),
+            ),
+            unit=currency,
+        )
+        for currency, rows in top.items()
+    ]
+    return charts or [Chart(key="top-cost", title=_("Top 10 resources by cost"), kind="hbar", categories=(), series=())]
+
+
+def failure_chart(scope: Scope, period: Period) -> Chart:
+    rows = failures.failure_pareto(scope, period, level="cause")
+    return Chart(
+        key="failure-causes",
+        title=_("Failure causes (Pareto)"),
+        kind="pareto",
+        categories=tuple(str(row["label"]) for row in rows),
+        series=(
+            Series(
+                _("Failures"), tuple(as_number(row["count"]) for row in rows), tuple(row.get("url") for row in rows)
+            ),
+        ),
+        description=_("Corrective orders of the period by the cause recorded; the line adds up their share."),
+    )
+
+
+def dashboard_charts(scope: Scope, period: Period) -> list[Chart]:
+    """The dashboard's charts, in the order the screen and the PDF show them."""
+    periods = periods_ending(period.grain, period.first_day, SERIES_PERIODS)
+    series = orders.order_kpi_series(scope, periods, [*BACKLOG_KEYS, PM_COMPLIANCE_KEY])
+    return [
+        backlog_chart(scope, periods, series),
+        pm_compliance_chart(scope, periods, series),
+        *cost_charts(scope, periods),
+        downtime_chart(scope, period),
+        *resource_cost_charts(scope, period),
+        failure_chart(scope, period),
+    ]
+
+
+# --- The KPI table ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KpiTable:
+    """All KPIs per period: one row per period (oldest first), one column per KPI."""
+
+    columns: list[KpiDefinition]
+    periods: list[Period]
+    rows: list[list[float | None]]
+
+    def header(self) -> list[Any]:
+        return [
+            _("Period"),
+            *[f"{c.label} ({c.unit})" if c.unit not in ("", "count") else c.label for c in self.columns],
+        ]
+
+    def labelled_rows(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        """(period label, cells with their value and unit) for the screen's table."""
+        return [
+            (period.label, [{"value": v, "unit": c.unit} for c, v in zip(self.columns, row, strict=True)])
+            for period, row in zip(self.periods, self.rows, strict=True)
+        ]
+
+    def records(self) -> list[list[Any]]:
+        return [[period.label, *row] for period, row in zip(self.periods, self.rows, strict=True)]
+
+
+def kpi_table(scope: Scope, period: Period, count: int = SERIES_PERIODS) -> KpiTable:
+    """The order KPIs (one grouped call for all periods) and, per currency, the cost per category and
+    in total (one grouped call too)."""
+    periods = periods_ending(period.grain, period.first_day, count)
+    keys = list(orders.ORDER_KPIS)
+    series = orders.order_kpi_series(scope, periods, keys)
+    keys = [key for key in keys if key in series]
+    columns = [orders.ORDER_KPIS[key] for key in keys]
+    cells = [[as_number(series[key][i]) for key in keys] for i in range(len(periods))]
+    for currency, chart in costs.cost_by_category_series(scope, periods).items():
+        for category in chart.series:
+            label = f"{category.name} ({currency})"
+            columns.append(KpiDefinition(f"cost:{currency}:{category.name}", label, "money", chart.description))
+        total = costs.COST_KPIS["cost_total"]
+        columns.append(replace(total, key=f"cost:{currency}", label=f"{total.label} ({currency})"))
+        for i, row in enumerate(cells):
+            values = [category.values[i] for category in chart.series]
+            row.extend(values)
+            row.append(sum(v for v in values if v is not None))
+    return KpiTable(columns, periods, cells)
