@@ -588,7 +588,7 @@ def render_chart(chart: Chart) -> SafeString:
     labelled_by = f"{title_id} {desc_id}" if description else title_id
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" {_attrs(id=dom_id, viewBox=f"0 0 {WIDTH} {_num(height)}")} '
-        f'class="chart chart-{chart.kind}" role="img" aria-labelledby="{labelled_by}" '
+        f'class="mms-chart mms-chart-{chart.kind}" role="img" aria-labelledby="{labelled_by}" '
         f'font-size="{FONT}" font-family="system-ui, sans-serif">'
         f'<title id="{title_id}">{escape(str(chart.title))}</title>'
     )

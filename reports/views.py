@@ -95,7 +95,9 @@ class DashboardFilterForm(forms.Form):
 
 def read_filters(request: HttpRequest, base: Scope, today: datetime.date, site: Area | None) -> dict[str, Any]:
     """The form, the scope and the period of a dashboard's query string (defaults where a field is bad)."""
-    form = DashboardFilterForm(request.GET, site=site)
+    # The defaults as data, so the picker shows the period in effect (the current month where it is).
+    data = {"grain": "month", "day": today.isoformat(), **request.GET.dict()}
+    form = DashboardFilterForm(data, site=site)
     form.is_valid()  # errors are shown beside the fields; the valid ones still count
     grain: Grain = form.value("grain") or "month"
     period = period_containing(grain, form.value("day") or today)
