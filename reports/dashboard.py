@@ -15,11 +15,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
 from core.charts import Chart, Series
-from reports.kpis import costs, failures, orders, stock
+from reports.kpis import costs, failures, orders, people, stock
 from reports.kpis.common import GRAINS, KpiDefinition, Period, Scope, periods_ending
 
 # The charts over time show this many periods of the chosen grain, the chosen one last.
@@ -74,58 +73,56 @@ class Tile:
         return "good" if (self.trend == "up") == (better == "higher") else "bad"
 
 
-def _tiles(
+def family_tiles(
     definitions: Mapping[str, KpiDefinition],
     now: Mapping[str, Any],
     before: Mapping[str, Any] | None,
     link: Callable[[str], str],
 ) -> list[Tile]:
-    return [
-        Tile(definition, as_number(now[key]), as_number(before.get(key)) if before is not None else None, link(key))
-        for key, definition in definitions.items()
-        if key in now
-    ]
-
-
-def _money_tiles(now: Mapping[str, Any], before: Mapping[str, Any], link: Callable[[str], str]) -> list[Tile]:
-    """The cost tiles: money is kept per currency (never added across), so one tile per KPI and currency;
-    a KPI without a value (the budget of a scope narrower than sites) gets none."""
+    """The tiles of one KPI family, in the order of its definitions. Money is kept per currency and never
+    added across currencies, so a money KPI (``{currency: amount}``) gets one tile per currency; a KPI
+    the family has no value for in this scope (``None``: the budget of a scope narrower than sites) gets none.
+    ``before`` is ``None`` for a family that has no previous period (stock is as it stands now)."""
     tiles = []
-    for key, definition in costs.COST_KPIS.items():
-        values, previous = now.get(key), before.get(key) or {}
-        if not values:
+    for key, definition in definitions.items():
+        if key not in now:
             continue
-        for currency, value in values.items():
-            named = replace(definition, key=f"{key}-{currency}", label=f"{definition.label} ({currency})")
-            tiles.append(Tile(named, as_number(value), as_number(previous.get(currency)), link(key)))
+        value, previous = now[key], (before or {}).get(key)
+        if isinstance(value, Mapping):
+            for currency, amount in value.items():
+                named = replace(definition, key=f"{key}-{currency}", label=f"{definition.label} ({currency})")
+                earlier = previous.get(currency) if isinstance(previous, Mapping) else None
+                tiles.append(Tile(named, as_number(amount), as_number(earlier), link(key)))
+        elif value is not None or definition.unit != "money":
+            tiles.append(Tile(definition, as_number(value), as_number(previous), link(key)))
     return tiles
 
 
 def dashboard_tiles(scope: Scope, period: Period) -> list[Tile]:
-    """The KPI tiles: order and cost KPIs with the previous period to compare, stock as it stands now."""
+    """The KPI tiles: work orders, cost and people with the previous period to compare, stock as it
+    stands now. Each family is one or two calls with a fixed number of queries."""
     previous = period.previous()
-    tiles = _tiles(
-        orders.ORDER_KPIS,
-        orders.order_kpis(scope, period),
-        orders.order_kpis(scope, previous),
-        lambda key: orders.drilldown(key, scope, period),
-    )
-    tiles += _money_tiles(
-        costs.cost_kpis(scope, period),
-        costs.cost_kpis(scope, previous),
-        lambda key: costs.drilldown(key, scope, period),
-    )
-    tiles += _tiles(stock.STOCK_KPIS, stock.stock_kpis(scope), None, lambda key: stock_link(key, scope))
-    return tiles
-
-
-def stock_link(key: str, scope: Scope) -> str:
-    """The stock list behind a stock KPI (parts below their reorder point for the shortage KPIs)."""
-    params = {"site": str(scope.site_id)} if scope.site_id is not None else {}
-    if "reorder" in key or "out" in key:
-        params["show"] = "low"
-    url = reverse("inventory:stock")
-    return f"{url}?{urlencode(params)}" if params else url
+    return [
+        *family_tiles(
+            orders.ORDER_KPIS,
+            orders.order_kpis(scope, period),
+            orders.order_kpis(scope, previous),
+            lambda key: orders.drilldown(key, scope, period),
+        ),
+        *family_tiles(
+            costs.COST_KPIS,
+            costs.cost_kpis(scope, period),
+            costs.cost_kpis(scope, previous),
+            lambda key: costs.drilldown(key, scope, period),
+        ),
+        *family_tiles(
+            people.PEOPLE_KPIS,
+            people.people_kpis(scope, period),
+            people.people_kpis(scope, previous),
+            lambda key: people.drilldown(key, scope, period),
+        ),
+        *family_tiles(stock.STOCK_KPIS, stock.stock_kpis(scope), None, lambda key: stock.drilldown(key, scope)),
+    ]
 
 
 # --- Charts ---------------------------------------------------------------------------------------
@@ -226,18 +223,22 @@ def resource_cost_charts(scope: Scope, period: Period) -> list[Chart]:
 
 
 def failure_chart(scope: Scope, period: Period) -> Chart:
+    """The Pareto of failure causes: corrective orders closed in the period per cause, most first."""
     rows = failures.failure_pareto(scope, period, level="cause")
+    definition = failures.FAILURE_KPIS["failure_pareto"]
     return Chart(
         key="failure-causes",
-        title=_("Failure causes (Pareto)"),
+        title=definition.label,
         kind="pareto",
-        categories=tuple(str(row["label"]) for row in rows),
+        categories=tuple(row.name or row.code or str(_("No cause given")) for row in rows),
         series=(
             Series(
-                _("Failures"), tuple(as_number(row["count"]) for row in rows), tuple(row.get("url") for row in rows)
+                _("Orders"),
+                tuple(float(row.orders) for row in rows),
+                tuple(failures.drilldown(scope, period, row.code_id, level="cause") for row in rows),
             ),
         ),
-        description=_("Corrective orders of the period by the cause recorded; the line adds up their share."),
+        description=definition.definition,
     )
 
 

@@ -61,15 +61,27 @@ def _costs_module() -> types.ModuleType:
 
 def _stock_module() -> types.ModuleType:
     module = types.ModuleType("reports.kpis.stock")
-    module.STOCK_KPIS = {}
-    module.stock_kpis = lambda scope: {}
+    module.STOCK_KPIS = {"stock_outs": KpiDefinition("stock_outs", "Stock-outs", "count", "Parts out.", "lower")}
+    module.stock_kpis = lambda scope: {"stock_outs": 0}
+    module.drilldown = lambda key, scope, period=None: f"{reverse('inventory:stock')}?stock_out=1"
+    return module
+
+
+def _people_module() -> types.ModuleType:
+    module = types.ModuleType("reports.kpis.people")
+    module.PEOPLE_KPIS = {"active_users": KpiDefinition("active_users", "Active users", "count", "Users.", "higher")}
+    module.people_kpis = lambda scope, period: {"active_users": 2}
+    module.drilldown = lambda key, scope, period: reverse("orders:backlog")
     return module
 
 
 def _failures_module() -> types.ModuleType:
     module = types.ModuleType("reports.kpis.failures")
-    module.FAILURE_KPIS = {}
+    module.FAILURE_KPIS = {
+        "failure_pareto": KpiDefinition("failure_pareto", "Pareto of failure causes", "count", "By cause.")
+    }
     module.failure_pareto = lambda scope, period, level="cause": []
+    module.drilldown = lambda scope, period, code, level="cause": reverse("orders:backlog")
     return module
 
 
@@ -77,6 +89,7 @@ for _name, _make in {
     "orders": _order_kpis_module,
     "costs": _costs_module,
     "stock": _stock_module,
+    "people": _people_module,
     "failures": _failures_module,
 }.items():
     try:
