@@ -29,7 +29,7 @@ from core.roles import PLANNER, SUPERVISOR
 from core.scoping import has_role, is_administrator, visible_site_ids
 from core.views import View
 from reports import dashboard
-from reports.kpis import orders
+from reports.kpis import costs, orders
 from reports.kpis.common import GRAINS, Grain, Period, Scope, period_containing
 
 DASHBOARD_PERMISSION = "orders.view_workorder"
@@ -177,23 +177,29 @@ def organisation_dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def site_rows(sites: Any, scope: Scope, period: Period) -> dict[str, Any]:
-    """The per-site table: a few order KPIs for each site of the page (a bounded number of calls)."""
+    """The per-site table: a few order KPIs for each site of the page (a bounded number of calls: the
+    page has at most ``SITES_PER_PAGE`` sites) and each site's cost per currency (one grouped call)."""
     keys = [key for key in SITE_TABLE_KEYS if key in orders.ORDER_KPIS]
+    cost = costs.cost_by_site(scope, period)
     rows = []
     for site in sites:
         site_scope = scope.with_site(site.pk)
         values = orders.order_kpis(site_scope, period)
+        cells = [
+            {
+                "definition": orders.ORDER_KPIS[key],
+                "value": dashboard.as_number(values.get(key)),
+                "link": orders.drilldown(key, site_scope, period),
+            }
+            for key in keys
+        ]
+        lines = sorted(cost.get(site.pk, {}).items())
         rows.append(
             {
                 "site": site,
-                "cells": [
-                    {
-                        "definition": orders.ORDER_KPIS[key],
-                        "value": dashboard.as_number(values.get(key)),
-                        "link": orders.drilldown(key, site_scope, period),
-                    }
-                    for key in keys
-                ],
+                "cells": cells,
+                "cost": [(currency, dashboard.as_number(line.total)) for currency, line in lines],
+                "cost_link": costs.drilldown("cost_total", site_scope, period),
             }
         )
     return {"site_columns": [orders.ORDER_KPIS[key] for key in keys], "site_rows": rows}

@@ -55,6 +55,7 @@ def _costs_module() -> types.ModuleType:
     module.cost_kpis = lambda scope, period: {"currencies": [], "cost_total": {}}
     module.cost_by_category_series = lambda scope, periods: {}
     module.top_resources_by_cost = lambda scope, period, limit=10: {}
+    module.cost_by_site = lambda scope, period: {}
     module.drilldown = lambda key, scope, period: reverse("orders:backlog")
     return module
 
