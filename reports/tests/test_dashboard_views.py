@@ -218,3 +218,24 @@ def test_the_backlog_tile_on_a_small_history(client, role_user, site) -> None:
     assert (tile.trend, tile.trend_quality) == ("up", "bad")
     assert f'href="{tile.link}"'.replace("&", "&amp;") in response.content.decode()
     assert "+2 on the previous period" in response.content.decode()
+
+
+def test_the_kpi_table_has_a_row_per_period_and_exports_csv(client, role_user, site) -> None:
+    import csv
+    import io
+
+    from reports.kpis.orders import ORDER_KPIS
+
+    client.force_login(role_user(PLANNER, site=site))
+    url = reverse("reports:site_kpi_table", args=[site.pk])
+    response = client.get(url, {"grain": "year", "day": "2025-06-01"})
+    table = response.context["table"]
+    assert [p.label for p in table.periods] == [str(year) for year in range(2014, 2026)]  # 12 years, 2025 last
+    assert {c.key for c in table.columns} >= set(ORDER_KPIS)
+    assert "export=csv" in response.context["csv_query"]
+    download = client.get(url, {"grain": "year", "day": "2025-06-01", "export": "csv"})
+    assert download["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(b"".join(download.streaming_content).decode("utf-8-sig"))))
+    assert rows[0][0] == "Period"
+    assert [row[0] for row in rows[1:]] == [str(year) for year in range(2014, 2026)]
+    assert len(rows[0]) == len(table.columns) + 1
