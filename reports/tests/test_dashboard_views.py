@@ -239,3 +239,16 @@ def test_the_kpi_table_has_a_row_per_period_and_exports_csv(client, role_user, s
     assert rows[0][0] == "Period"
     assert [row[0] for row in rows[1:]] == [str(year) for year in range(2014, 2026)]
     assert len(rows[0]) == len(table.columns) + 1
+
+
+@pytest.mark.parametrize(
+    ("role", "shown"),
+    [(SUPERVISOR, True), (PLANNER, True), (ADMINISTRATOR, True), (TECHNICIAN, False), (REQUESTER, False)],
+)
+def test_the_navigation_links_the_dashboards_for_the_roles_that_see_them(client, role_user, site, role, shown) -> None:
+    client.force_login(role_user(role, site=site))
+    html = client.get(reverse("home")).content.decode()
+    nav = html.split('class="nav-wide"', 1)[1].split("</ul>", 1)[0]
+    assert (f'href="{reverse("reports:dashboard")}"' in nav) is shown
+    if role == PLANNER:  # the planner's sites link to their dashboards
+        assert f'href="{site_url(site)}"' in html
