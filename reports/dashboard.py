@@ -283,8 +283,8 @@ class KpiTable:
 
 
 def kpi_table(scope: Scope, period: Period, count: int = SERIES_PERIODS) -> KpiTable:
-    """The order KPIs (one grouped call for all periods) and, per currency, the cost per category and
-    in total (one grouped call too)."""
+    """The order KPIs (one grouped call for all periods), per currency the cost per category and in total
+    (one grouped call too), and the adoption KPIs. Stock is left out: it is known only as it stands now."""
     periods = periods_ending(period.grain, period.first_day, count)
     keys = list(orders.ORDER_KPIS)
     series = orders.order_kpi_series(scope, periods, keys)
@@ -301,4 +301,11 @@ def kpi_table(scope: Scope, period: Period, count: int = SERIES_PERIODS) -> KpiT
             values = [category.values[i] for category in chart.series]
             row.extend(values)
             row.append(sum(v for v in values if v is not None))
+    # Adoption has no grouped series: one call per period, so a fixed number of periods bounds the queries.
+    people_rows = [people.people_kpis(scope, p) for p in periods]
+    for key, definition in people.PEOPLE_KPIS.items():
+        if all(key in values for values in people_rows):
+            columns.append(definition)
+            for row, values in zip(cells, people_rows, strict=True):
+                row.append(as_number(values[key]))
     return KpiTable(columns, periods, cells)
