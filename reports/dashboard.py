@@ -10,8 +10,9 @@ twelve periods are one grouped call each, never one call per period.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
 from django.urls import reverse
@@ -35,6 +36,27 @@ def as_number(value: Any) -> float | None:
     if isinstance(value, Decimal | int | float):
         return float(value)
     raise TypeError(f"not a KPI value: {value!r}")
+
+
+@dataclass(frozen=True)
+class ZoneCachedScope(Scope):
+    """A ``Scope`` that reads its sites' time zones once. Every KPI call and every drill-down link of a
+    backlog asks ``zone_groups()``; a dashboard makes dozens of them over the same scope, so without this
+    each would cost the same query again."""
+
+    @cached_property
+    def _zone_rows(self) -> list[tuple[int, str]]:
+        return Scope._site_zone_rows(self)
+
+    def _site_zone_rows(self) -> list[tuple[int, str]]:
+        return self._zone_rows
+
+
+def zone_cached(scope: Scope) -> Scope:
+    """``scope`` as a ``ZoneCachedScope`` (the same filters); one already cached is returned as it is."""
+    if isinstance(scope, ZoneCachedScope):
+        return scope
+    return ZoneCachedScope(**{f.name: getattr(scope, f.name) for f in fields(Scope)})
 
 
 @dataclass(frozen=True)
@@ -101,6 +123,7 @@ def family_tiles(
 def dashboard_tiles(scope: Scope, period: Period) -> list[Tile]:
     """The KPI tiles: work orders, cost and people with the previous period to compare, stock as it
     stands now. Each family is one or two calls with a fixed number of queries."""
+    scope = zone_cached(scope)
     previous = period.previous()
     return [
         *family_tiles(
@@ -244,6 +267,7 @@ def failure_chart(scope: Scope, period: Period) -> Chart:
 
 def dashboard_charts(scope: Scope, period: Period) -> list[Chart]:
     """The dashboard's charts, in the order the screen and the PDF show them."""
+    scope = zone_cached(scope)
     periods = periods_ending(period.grain, period.first_day, SERIES_PERIODS)
     series = orders.order_kpi_series(scope, periods, [*BACKLOG_KEYS, PM_COMPLIANCE_KEY])
     return [
@@ -285,6 +309,7 @@ class KpiTable:
 def kpi_table(scope: Scope, period: Period, count: int = SERIES_PERIODS) -> KpiTable:
     """The order KPIs (one grouped call for all periods), per currency the cost per category and in total
     (one grouped call too), and the adoption KPIs. Stock is left out: it is known only as it stands now."""
+    scope = zone_cached(scope)
     periods = periods_ending(period.grain, period.first_day, count)
     keys = list(orders.ORDER_KPIS)
     series = orders.order_kpi_series(scope, periods, keys)

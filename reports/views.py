@@ -102,12 +102,14 @@ def read_filters(request: HttpRequest, base: Scope, today: datetime.date, site: 
     grain: Grain = form.value("grain") or "month"
     period = period_containing(grain, form.value("day") or today)
     area = form.value("area")
-    scope = Scope(
-        site_ids=base.site_ids,
-        site_id=base.site_id,
-        area_path=area.path if area is not None else None,
-        resource_type_id=form.value("resource_type").pk if form.value("resource_type") else None,
-        criticality=form.value("criticality"),
+    scope = dashboard.zone_cached(
+        Scope(
+            site_ids=base.site_ids,
+            site_id=base.site_id,
+            area_path=area.path if area is not None else None,
+            resource_type_id=form.value("resource_type").pk if form.value("resource_type") else None,
+            criticality=form.value("criticality"),
+        )
     )
     return {"form": form, "scope": scope, "period": period, "grain": grain}
 

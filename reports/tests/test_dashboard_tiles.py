@@ -51,3 +51,24 @@ def test_how_numbers_are_written() -> None:
     assert kpi_change(-1.5, "h") == "\u22121.5 h"
     assert kpi_change(3.0, "count") == "+3"
     assert kpi_change(0.0, "count") == "±0"
+
+
+@pytest.mark.django_db
+def test_a_dashboard_reads_its_sites_time_zones_once(django_assert_num_queries) -> None:
+    from assets.factories import SiteFactory
+    from reports.dashboard import zone_cached
+    from reports.kpis.common import Scope
+
+    nairobi, berlin = SiteFactory(time_zone="Africa/Nairobi"), SiteFactory(time_zone="Europe/Berlin")
+    scope = zone_cached(Scope(site_ids=[nairobi.pk, berlin.pk]))
+    with django_assert_num_queries(1):
+        first = list(scope.zone_groups())
+        assert list(scope.zone_groups()) == first
+    assert [(str(zone), ids) for zone, ids in first] == [
+        ("Africa/Nairobi", [nairobi.pk]),
+        ("Europe/Berlin", [berlin.pk]),
+    ]
+    narrowed = scope.with_site(berlin.pk)  # a new scope reads its own
+    with django_assert_num_queries(1):
+        assert [ids for _zone, ids in narrowed.zone_groups()] == [[berlin.pk]]
+    assert zone_cached(scope) is scope
