@@ -331,6 +331,6 @@ def kpi_table(scope: Scope, period: Period, count: int = SERIES_PERIODS) -> KpiT
     for key, definition in people.PEOPLE_KPIS.items():
         if all(key in values for values in people_rows):
             columns.append(definition)
-            for row, values in zip(cells, people_rows, strict=True):
-                row.append(as_number(values[key]))
+            for row, kpis in zip(cells, people_rows, strict=True):
+                row.append(as_number(kpis[key]))
     return KpiTable(columns, periods, cells)
