@@ -67,6 +67,7 @@ class Tile:
     value: float | None
     previous: float | None
     link: str = ""
+    family: Any = ""  # the heading the tile is shown under (work orders, cost, people, stock)
 
     @property
     def key(self) -> str:
@@ -100,6 +101,7 @@ def family_tiles(
     now: Mapping[str, Any],
     before: Mapping[str, Any] | None,
     link: Callable[[str], str],
+    family: Any,
 ) -> list[Tile]:
     """The tiles of one KPI family, in the order of its definitions. Money is kept per currency and never
     added across currencies, so a money KPI (``{currency: amount}``) gets one tile per currency; a KPI
@@ -114,9 +116,9 @@ def family_tiles(
             for currency, amount in value.items():
                 named = replace(definition, key=f"{key}-{currency}", label=f"{definition.label} ({currency})")
                 earlier = previous.get(currency) if isinstance(previous, Mapping) else None
-                tiles.append(Tile(named, as_number(amount), as_number(earlier), link(key)))
+                tiles.append(Tile(named, as_number(amount), as_number(earlier), link(key), family))
         elif value is not None or definition.unit != "money":
-            tiles.append(Tile(definition, as_number(value), as_number(previous), link(key)))
+            tiles.append(Tile(definition, as_number(value), as_number(previous), link(key), family))
     return tiles
 
 
@@ -131,20 +133,25 @@ def dashboard_tiles(scope: Scope, period: Period) -> list[Tile]:
             orders.order_kpis(scope, period),
             orders.order_kpis(scope, previous),
             lambda key: orders.drilldown(key, scope, period),
+            _("Work orders"),
         ),
         *family_tiles(
             costs.COST_KPIS,
             costs.cost_kpis(scope, period),
             costs.cost_kpis(scope, previous),
             lambda key: costs.drilldown(key, scope, period),
+            _("Cost"),
         ),
         *family_tiles(
             people.PEOPLE_KPIS,
             people.people_kpis(scope, period),
             people.people_kpis(scope, previous),
             lambda key: people.drilldown(key, scope, period),
+            _("People and adoption"),
         ),
-        *family_tiles(stock.STOCK_KPIS, stock.stock_kpis(scope), None, lambda key: stock.drilldown(key, scope)),
+        *family_tiles(
+            stock.STOCK_KPIS, stock.stock_kpis(scope), None, lambda key: stock.drilldown(key, scope), _("Stock now")
+        ),
     ]
 
 
