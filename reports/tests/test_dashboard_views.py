@@ -252,3 +252,35 @@ def test_the_navigation_links_the_dashboards_for_the_roles_that_see_them(client,
     assert (f'href="{reverse("reports:dashboard")}"' in nav) is shown
     if role == PLANNER:  # the planner's sites link to their dashboards
         assert f'href="{site_url(site)}"' in html
+
+
+def test_cost_tiles_and_chart_on_a_small_history(client, role_user, site) -> None:
+    import datetime
+    from decimal import Decimal
+
+    from inventory.models import CostEntry, CostKind
+
+    for day, amount in ((datetime.date(2025, 2, 10), "300"), (datetime.date(2025, 3, 10), "1200")):
+        CostEntry.objects.create(
+            kind=CostKind.EXTERNAL,
+            site=site,
+            description="Crane hire",
+            amount=Decimal(amount),
+            currency="KES",
+            incurred_on=day,
+        )
+    user = role_user(SUPERVISOR, site=site)
+    client.force_login(user)
+    response = client.get(site_url(site), {"grain": "month", "day": "2025-03-15"})
+    tiles = {tile.key: tile for tile in response.context["tiles"]}
+    # March: 1,200 KES of external work; February: 300; so +900, and more cost is worse.
+    external = tiles["cost_external-KES"]
+    assert (external.value, external.previous, external.change, external.trend_quality) == (1200, 300, 900, "bad")
+    assert tiles["cost_total-KES"].value == 1200  # nothing else was booked
+    chart = next(c for c in response.context["charts"] if c.kind == "stacked_bar")
+    header, rows = chart.table()
+    assert rows[-1][0] == "2025-03"
+    assert rows[-1][header.index("External")] == 1200
+    assert rows[-2][header.index("External")] == 300
+    body = client.get(reverse("reports:dashboard"), {"grain": "month", "day": "2025-03-15"}).content.decode()
+    assert "1,200 KES" in body  # the site's row of the organisation's table
