@@ -178,6 +178,33 @@ def backlog_chart(scope: Scope, periods: Sequence[Period], series: Mapping[str, 
     )
 
 
+def backlog_breakdown_charts(scope: Scope, period: Period) -> list[Chart]:
+    """The orders open at the end of the period by age and by priority, each bar linking to its orders."""
+    breakdown = orders.backlog_breakdown(scope, period)
+
+    def chart(key: str, title: Any, rows: Sequence[Mapping[str, Any]]) -> Chart:
+        return Chart(
+            key=key,
+            title=title,
+            kind="bar",
+            categories=tuple(str(row["label"]) for row in rows),
+            series=(
+                Series(
+                    orders.ORDER_KPIS["backlog_orders"].label,
+                    tuple(float(row["orders"]) for row in rows),
+                    tuple(orders.order_list_url(row["query"]) for row in rows),
+                ),
+            ),
+            description=_("Orders open at the end of the period: %(orders)s, with %(hours)s estimated hours.")
+            % {"orders": f"{breakdown['orders']:g}", "hours": f"{breakdown['hours']:g}"},
+        )
+
+    return [
+        chart("backlog-age", _("Backlog by age"), breakdown["by_age"]),
+        chart("backlog-priority", _("Backlog by priority"), breakdown["by_priority"]),
+    ]
+
+
 def pm_compliance_chart(scope: Scope, periods: Sequence[Period], series: Mapping[str, Sequence[Any]]) -> Chart:
     definition = orders.ORDER_KPIS[PM_COMPLIANCE_KEY]
     return Chart(
@@ -279,6 +306,7 @@ def dashboard_charts(scope: Scope, period: Period) -> list[Chart]:
     series = orders.order_kpi_series(scope, periods, [*BACKLOG_KEYS, PM_COMPLIANCE_KEY])
     return [
         backlog_chart(scope, periods, series),
+        *backlog_breakdown_charts(scope, period),
         pm_compliance_chart(scope, periods, series),
         *cost_charts(scope, periods),
         downtime_chart(scope, period),

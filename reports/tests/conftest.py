@@ -42,6 +42,12 @@ def _order_kpis_module() -> types.ModuleType:
     def drilldown(key: str, scope: Any, period: Any) -> str:
         return f"{reverse('orders:backlog')}?kpi={key}"
 
+    def backlog_breakdown(scope: Any, at: Any) -> dict[str, Any]:
+        row = {"key": "0-7", "label": "0-7 days", "orders": 3, "hours": 4.0, "query": {"open_at": "2026-01-01"}}
+        return {"orders": 3, "hours": 4.0, "by_age": [row], "by_priority": [{**row, "label": "High"}]}
+
+    module.backlog_breakdown = backlog_breakdown
+    module.order_list_url = lambda params: f"{reverse('orders:backlog')}?x=1"
     module.order_kpis = order_kpis
     module.order_kpi_series = order_kpi_series
     module.drilldown = drilldown
