@@ -220,6 +220,10 @@ def test_the_backlog_tile_on_a_small_history(client, role_user, site) -> None:
     # the January one = 1; so +2, and more open orders is worse.
     assert (tile.value, tile.previous, tile.change) == (3, 1, 2)
     assert (tile.trend, tile.trend_quality) == ("up", "bad")
+    # The tile opens the order list with the same scope, at the same point in time.
+    assert tile.link.startswith(reverse("orders:order_list") + "?")
+    assert f"site={site.pk}" in tile.link
+    assert "open_at=2025-04-01" in tile.link
     assert f'href="{tile.link}"'.replace("&", "&amp;") in response.content.decode()
     assert "+2 on the previous period" in response.content.decode()
 
