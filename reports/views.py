@@ -35,6 +35,9 @@ from reports.kpis.common import GRAINS, Grain, Period, Scope, period_containing
 DASHBOARD_PERMISSION = "orders.view_workorder"
 DASHBOARD_ROLES = (SUPERVISOR, PLANNER)  # and administrators, who act as every role
 SITES_PER_PAGE = 25
+# The days a period may be picked around: the series reach back years before it, and a year's neighbours
+# must still be dates.
+FIRST_DAY, LAST_DAY = datetime.date(1900, 1, 1), datetime.date(2999, 12, 31)
 # The KPIs of the per-site table on the organisation's dashboard.
 SITE_TABLE_KEYS = ("backlog_orders", "overdue_orders", "pm_compliance", "mttr_hours")
 
@@ -86,6 +89,14 @@ class DashboardFilterForm(forms.Form):
             del self.fields["area"]
         else:
             area_field.queryset = Area.objects.filter(site=site).exclude(pk=site.pk).order_by("path")
+
+    def clean_day(self) -> datetime.date | None:
+        day: datetime.date | None = self.cleaned_data.get("day")
+        if day is not None and not FIRST_DAY <= day <= LAST_DAY:
+            raise forms.ValidationError(
+                _("Choose a day between %(first)s and %(last)s."), params={"first": FIRST_DAY, "last": LAST_DAY}
+            )
+        return day
 
     def value(self, name: str) -> Any:
         """The field's cleaned value, or ``None`` when it was left empty or is in error (shown beside it)."""

@@ -116,6 +116,10 @@ def test_filters_build_the_scope_and_bad_input_is_shown(client, role_user, site,
     assert set(form.errors) == {"area", "criticality", "day"}
     assert response.context["scope"].area_path is None  # the bad filters count as not given
     assert 'aria-invalid="true"' in response.content.decode()
+    for day in ("0001-01-01", "9999-12-31"):  # periods whose neighbours would not be dates
+        response = client.get(site_url(site), {"grain": "year", "day": day})
+        assert response.status_code == 200
+        assert "day" in response.context["form"].errors
 
 
 def test_tiles_link_to_their_lists_and_say_how_they_are_counted(client, role_user, site) -> None:
