@@ -115,7 +115,8 @@ def test_codes_under_a_parent(codes):
     causes = FailureCode.objects.of_kind(FailureKind.CAUSE)
     assert sorted(c.code for c in causes.under(codes["leak"].pk)) == ["CORROSION", "SEAL"]
     assert sorted(c.code for c in causes.under(codes["noise"].pk)) == ["CORROSION"]
-    assert codes["seal"].may_follow(codes["leak"]) and not codes["seal"].may_follow(codes["noise"])
+    assert codes["seal"].may_follow(codes["leak"])
+    assert not codes["seal"].may_follow(codes["noise"])
     assert codes["corrosion"].may_follow(codes["noise"])
 
 
@@ -167,16 +168,19 @@ def test_codes_are_checked(codes, resource, people, pump_type):
     assert list(not_remedy) == ["failure_remedy"]
     codes["noise"].active = False
     codes["noise"].save()
-    assert "no longer in use" in refusal(failure_problem=codes["noise"], failure_cause=codes["corrosion"])[
-        "failure_problem"
-    ][0]
+    assert (
+        "no longer in use"
+        in refusal(failure_problem=codes["noise"], failure_cause=codes["corrosion"])["failure_problem"][0]
+    )
     chlorinator = ResourceType.objects.create(name="Chlorinator")
     codes["cavitating"].resource_types.set([chlorinator])
-    assert "does not apply" in refusal(failure_problem=codes["cavitating"], failure_cause=codes["corrosion"])[
-        "failure_problem"
-    ][0]
+    assert (
+        "does not apply"
+        in refusal(failure_problem=codes["cavitating"], failure_cause=codes["corrosion"])["failure_problem"][0]
+    )
     order.refresh_from_db()
-    assert order.execution_state == ExecutionState.IN_PROGRESS and order.failure_problem_id is None
+    assert order.execution_state == ExecutionState.IN_PROGRESS
+    assert order.failure_problem_id is None
     services.order_complete(
         order=order,
         user=tech,
@@ -192,7 +196,8 @@ def test_codes_are_checked(codes, resource, people, pump_type):
 def test_not_required_when_the_setting_is_off(codes, resource, people):
     order = corrective_in_progress(resource, people)
     done = services.order_complete(order=order, user=people["technician"])
-    assert done.execution_state == ExecutionState.WAITING_FOR_ACCEPTANCE and done.failure_problem_id is None
+    assert done.execution_state == ExecutionState.WAITING_FOR_ACCEPTANCE
+    assert done.failure_problem_id is None
 
 
 def test_not_required_without_codes_for_the_equipment(resource, people, pump_type):
@@ -219,7 +224,9 @@ def test_order_page_asks_and_shows_field_errors(codes, resource, people):
     client = Client()
     client.force_login(people["technician"])
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
-    assert 'name="failure_problem"' in page and 'name="failure_cause"' in page and 'name="failure_remedy"' in page
+    assert 'name="failure_problem"' in page
+    assert 'name="failure_cause"' in page
+    assert 'name="failure_remedy"' in page
     assert "CAV · Cav" in page  # the pump-only problem is offered on a pump
     url = reverse("orders:transition", args=[order.pk, "complete"])
     missing = client.post(url, {"failure_problem": codes["leak"].pk})
@@ -240,7 +247,9 @@ def test_order_page_asks_and_shows_field_errors(codes, resource, people):
     order.refresh_from_db()
     assert (order.execution_state, order.failure_remedy) == (ExecutionState.WAITING_FOR_ACCEPTANCE, codes["new_seal"])
     shown = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
-    assert "ELP · Elp" in shown and "SEAL · Seal" in shown and "RESEAL · Reseal" in shown
+    assert "ELP · Elp" in shown
+    assert "SEAL · Seal" in shown
+    assert "RESEAL · Reseal" in shown
 
 
 def test_planned_order_page_completes_with_one_button(codes, resource, people):
@@ -261,7 +270,8 @@ def test_api_completes_with_codes(codes, resource, people):
     assert missing.status_code == 400
     assert set(missing.json()) >= {"failure_problem", "failure_cause"}
     wrong_kind = client.post(url, {"failure_problem": codes["seal"].pk, "failure_cause": codes["seal"].pk})
-    assert wrong_kind.status_code == 400 and list(wrong_kind.json()) == ["failure_problem"]
+    assert wrong_kind.status_code == 400
+    assert list(wrong_kind.json()) == ["failure_problem"]
     done = client.post(url, {"failure_problem": codes["leak"].pk, "failure_cause": codes["corrosion"].pk})
     assert done.status_code == 200, done.content
     body = done.json()
@@ -280,9 +290,11 @@ def test_api_completes_with_codes(codes, resource, people):
 def test_admin_form_checks_the_parents_kind(codes):
     data = {"kind": FailureKind.REMEDY, "code": "WELD", "name": "Weld", "active": True}
     wrong = FailureCodeAdminForm({**data, "parents": [codes["leak"].pk]})
-    assert not wrong.is_valid() and "parents" in wrong.errors
+    assert not wrong.is_valid()
+    assert "parents" in wrong.errors
     problem = FailureCodeAdminForm({**data, "kind": FailureKind.PROBLEM, "parents": [codes["leak"].pk]})
-    assert not problem.is_valid() and "Problems have no parents" in problem.errors["parents"][0]
+    assert not problem.is_valid()
+    assert "Problems have no parents" in problem.errors["parents"][0]
     right = FailureCodeAdminForm({**data, "parents": [codes["seal"].pk, codes["corrosion"].pk]})
     assert right.is_valid(), right.errors
     assert sorted(p.code for p in right.save().parents.all()) == ["CORROSION", "SEAL"]
@@ -291,5 +303,6 @@ def test_admin_form_checks_the_parents_kind(codes):
 def test_admin_pages(codes, admin_client):
     listing = admin_client.get(reverse("admin:orders_failurecode_changelist"), {"kind__exact": "cause"})
     assert listing.status_code == 200
-    assert "SEAL" in listing.content.decode() and "RESEAL" not in listing.content.decode()
+    assert "SEAL" in listing.content.decode()
+    assert "RESEAL" not in listing.content.decode()
     assert admin_client.get(reverse("admin:orders_failurecode_change", args=[codes["seal"].pk])).status_code == 200
