@@ -16,8 +16,6 @@ import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -32,15 +30,13 @@ from core.notifications import notify
 from core.numbering import numbers_allocate
 from core.scoping import is_administrator, user_group_ids, visible_site_ids
 from inventory import services as inventory_services
-from orders import downtime
+from orders import downtime, failures
 from orders.models import (
     OPEN_STATES,
     Assignment,
     DowntimeKind,
     ExecutionState,
     FailureCode,
-    FailureCodeQuerySet,
-    FailureKind,
     OrderKind,
     PlannedPart,
     WorkOrder,
@@ -570,77 +566,6 @@ def order_begin(*, order: WorkOrder, user: Any) -> WorkOrder:
     return order
 
 
-# --- Failure codes ---------------------------------------------------------------------------
-FAILURE_FIELDS = {
-    "failure_problem": FailureKind.PROBLEM,
-    "failure_cause": FailureKind.CAUSE,
-    "failure_remedy": FailureKind.REMEDY,
-}
-
-
-def failure_code_choices(order: WorkOrder, kind: str) -> FailureCodeQuerySet:
-    """The active codes of ``kind`` that apply to the order's entity (its resource type's and the general
-    ones); the completion form offers these."""
-    resource_type_id = order.resource.resource_type_id if order.resource_id and order.resource else None
-    return FailureCode.objects.choices_for(kind, resource_type_id)
-
-
-def failure_codes_asked(order: WorkOrder) -> bool:
-    """Whether completing the order asks what failed: corrective work and its rework (planned work may
-    give codes through the API, but its form does not ask)."""
-    return order.kind in (OrderKind.CORRECTIVE, OrderKind.REWORK)
-
-
-def failure_codes_required(order: WorkOrder) -> bool:
-    """Problem and cause are required to complete corrective work (setting ``FAILURE_CODES_REQUIRED``),
-    unless no problem code applies to the order's entity: an order is never stuck for lack of codes."""
-    if not settings.FAILURE_CODES_REQUIRED or order.kind != OrderKind.CORRECTIVE:
-        return False
-    return failure_code_choices(order, FailureKind.PROBLEM).exists()
-
-
-def check_failure_codes(order: WorkOrder, given: dict[str, FailureCode | None]) -> None:
-    """Set the given codes on the order and check them all: each of its field's kind, active, for the
-    order's resource type, a cause that may follow the problem and a remedy that may follow the cause,
-    and problem and cause given where required. Raises ``ValidationError`` by field."""
-    errors: dict[str, str] = {}
-    resource_type_id = order.resource.resource_type_id if order.resource_id and order.resource else None
-    ids = {name: code.pk for name, code in given.items() if code is not None}
-    codes = {
-        code.pk: code
-        for code in FailureCode.objects.filter(pk__in=ids.values()).prefetch_related("parents", "resource_types")
-    }
-    for name, kind in FAILURE_FIELDS.items():
-        if name not in ids:
-            continue
-        code = codes.get(ids[name])
-        if code is None or code.kind != kind:
-            errors[name] = _("Choose a %(kind)s code.") % {"kind": FailureKind(kind).label.lower()}
-            continue
-        if not code.active:
-            errors[name] = _("%(code)s is no longer in use; choose another.") % {"code": code}
-            continue
-        types = [t.pk for t in code.resource_types.all()]
-        if types and resource_type_id not in types:
-            errors[name] = _("%(code)s does not apply to this equipment.") % {"code": code}
-            continue
-        setattr(order, name, code)
-    if errors:
-        raise ValidationError(errors)
-    problem, cause, remedy = order.failure_problem, order.failure_cause, order.failure_remedy
-    if cause is not None and not codes.get(cause.pk, cause).may_follow(problem):
-        errors["failure_cause"] = _("%(cause)s is not a cause of %(problem)s.") % {"cause": cause, "problem": problem}
-    if remedy is not None and not codes.get(remedy.pk, remedy).may_follow(cause):
-        errors["failure_remedy"] = _("%(remedy)s is not a remedy for %(cause)s.") % {"remedy": remedy, "cause": cause}
-    if failure_codes_required(order):
-        if problem is None:
-            errors["failure_problem"] = _("Say what failed (the problem) to complete corrective work.")
-        if cause is None:
-            errors["failure_cause"] = _("Say why it failed (the cause) to complete corrective work.")
-    if errors:
-        raise ValidationError(errors)
-
-
 @transaction.atomic
 def order_complete(
     *,
@@ -660,7 +585,7 @@ def order_complete(
         missing = order.missing_for_completion()
         if missing:
             raise ActionNotAllowed(_("Still to answer before completing: %(items)s.") % {"items": "; ".join(missing)})
-        check_failure_codes(
+        failures.check_failure_codes(
             order,
             {"failure_problem": failure_problem, "failure_cause": failure_cause, "failure_remedy": failure_remedy},
         )

@@ -40,6 +40,7 @@ from core.views import safe_next, screen
 from inventory.models import StockLocation
 from orders import records, services
 from orders.exports import ORDER_COLUMNS
+from orders.failures import failure_code_choices, failure_codes_asked, failure_codes_required
 from orders.filters import WorkOrderFilterSet
 from orders.forms import (
     AcceptForm,
@@ -390,12 +391,12 @@ def detail_url(order: WorkOrder, anchor: str = "") -> str:
 def complete_form(order: WorkOrder, data: Any = None) -> CompleteForm | None:
     """The completion form of corrective work (failure codes for its equipment), or None where it asks
     nothing (planned work, or no codes apply)."""
-    if not services.failure_codes_asked(order):
+    if not failure_codes_asked(order):
         return None
-    choices = {kind: services.failure_code_choices(order, kind) for kind in FailureKind.values}
+    choices = {kind: failure_code_choices(order, kind) for kind in FailureKind.values}
     if not choices[FailureKind.PROBLEM].exists():
         return None
-    return CompleteForm(data, choices=choices, required=services.failure_codes_required(order))
+    return CompleteForm(data, choices=choices, required=failure_codes_required(order))
 
 
 def transition_form(action: str, order: WorkOrder, user: Any, data: Any) -> forms.Form | None:

@@ -15,7 +15,7 @@ from core.api.testing import token_client
 from orders import services
 from orders.admin import FailureCodeAdminForm
 from orders.factories import in_progress_order
-from orders.failures import DEFAULT_CODES, failure_codes_load_defaults
+from orders.failures import DEFAULT_CODES, failure_codes_load_defaults, failure_codes_required
 from orders.models import ExecutionState, FailureCode, FailureKind, WorkOrder
 from people.factories import make_role_user
 
@@ -204,7 +204,7 @@ def test_not_required_without_codes_for_the_equipment(resource, people, pump_typ
     other = ResourceType.objects.create(name="Chlorinator")
     code(FailureKind.PROBLEM, "LEAK", types=[other])  # the only problem is for another type
     order = corrective_in_progress(resource, people)
-    assert not services.failure_codes_required(order)
+    assert not failure_codes_required(order)
     assert services.order_complete(order=order, user=people["technician"]).execution_state == (
         ExecutionState.WAITING_FOR_ACCEPTANCE
     )
@@ -212,7 +212,7 @@ def test_not_required_without_codes_for_the_equipment(resource, people, pump_typ
 
 def test_planned_work_does_not_need_codes(codes, resource, people):
     order = in_progress_order(resource, people["supervisor"], people["technician"])
-    assert not services.failure_codes_required(order)
+    assert not failure_codes_required(order)
     assert services.order_complete(order=order, user=people["technician"]).execution_state == (
         ExecutionState.WAITING_FOR_ACCEPTANCE
     )
@@ -306,3 +306,34 @@ def test_admin_pages(codes, admin_client):
     assert "SEAL" in listing.content.decode()
     assert "RESEAL" not in listing.content.decode()
     assert admin_client.get(reverse("admin:orders_failurecode_change", args=[codes["seal"].pk])).status_code == 200
+
+
+def test_api_lists_the_codes_a_client_offers(codes, pump_type, people, django_assert_max_num_queries):
+    client = token_client(people["technician"])
+    url = reverse("api:failurecode-list")
+    with django_assert_max_num_queries(12):
+        every = client.get(url, {"page_size": 100}).json()["results"]
+    assert len(every) == 7
+    seal = next(row for row in every if row["code"] == "SEAL")
+    assert (seal["kind"], seal["parents"], seal["resource_types"]) == ("cause", [codes["leak"].pk], [])
+    causes_of_noise = client.get(url, {"kind": "cause", "under": codes["noise"].pk}).json()["results"]
+    assert [row["code"] for row in causes_of_noise] == ["CORROSION"]
+    other = ResourceType.objects.create(name="Chlorinator")
+    problems = client.get(url, {"kind": "problem", "resource_type": other.pk}).json()["results"]
+    assert sorted(row["code"] for row in problems) == ["ELP", "NOI"]  # not the pump-only CAV
+    # Readable by every role (a requester too), not without signing in.
+    assert token_client(people["requester"]).get(url).status_code == 200
+    assert Client().get(url).status_code in (401, 403)
+    assert client.get(url, {"kind": "symptom"}).status_code == 400
+
+
+def test_list_query_count_does_not_grow(codes, people, django_assert_num_queries):
+    client = token_client(people["technician"])
+    url = reverse("api:failurecode-list")
+    client.get(url)  # warm up (the token's user, content types)
+    with django_assert_num_queries(5) as few:
+        client.get(url)
+    for number in range(10):
+        code(FailureKind.CAUSE, f"C{number}", parents=[codes["leak"]])
+    with django_assert_num_queries(len(few.captured_queries)):
+        assert len(client.get(url, {"page_size": 100}).json()["results"]) == 17

@@ -12,7 +12,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from assets.models import ResourceType
-from orders.failures import ImportFailed, SheetMapping, column_letter, failure_codes_import, kind_of_sheet
+from orders.failure_import import ImportFailed, SheetMapping, column_letter, failure_codes_import, kind_of_sheet
 from orders.models import FailureCode, FailureKind
 
 pytestmark = pytest.mark.django_db

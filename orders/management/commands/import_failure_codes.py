@@ -9,7 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from orders.failures import ImportFailed, SheetMapping, failure_codes_import
+from orders.failure_import import ImportFailed, SheetMapping, failure_codes_import
 from orders.models import FailureKind
 
 
