@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -175,7 +175,7 @@ def _plan(sheet_names: list[str], mappings: Iterable[SheetMapping] | None, repor
             elif mapping.kind not in FailureKind.values:
                 report.problem(title, None, None, _("unknown kind %(kind)r") % {"kind": mapping.kind})
             else:
-                plan.append(SheetMapping(**{**mapping.__dict__, "sheet": title}))
+                plan.append(replace(mapping, sheet=title))
     else:
         plan = [SheetMapping(sheet=name, kind=kind) for name in sheet_names if (kind := kind_of_sheet(name))]
         if not plan:
