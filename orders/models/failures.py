@@ -104,7 +104,7 @@ class FailureCode(models.Model):
     )
     active = models.BooleanField(_("active"), default=True, help_text=_("Inactive codes are no longer offered."))
     history = HistoricalRecords()
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)  # API sync loops
 
     objects = FailureCodeQuerySet.as_manager()
 
