@@ -40,6 +40,7 @@ from orders.services import TECHNICIAN_ROLE
 from plans.models import MaintenancePlan, Priority
 
 Moment = datetime.date | datetime.datetime
+FIRST_DAY, LAST_DAY = datetime.date(2, 1, 1), datetime.date(9998, 12, 31)
 
 
 class MomentField(forms.CharField):
@@ -47,6 +48,7 @@ class MomentField(forms.CharField):
 
     default_error_messages = {
         "invalid": _("Enter a date (2026-03-01) or a date and time (2026-03-01T08:00:00+03:00)."),
+        "out_of_range": _("Give a date between the years 2 and 9998."),
     }
 
     def to_python(self, value: Any) -> Moment | None:  # type: ignore[override]
@@ -57,6 +59,9 @@ class MomentField(forms.CharField):
             if len(text) == 10:
                 day = parse_date(text)
                 if day is not None:
+                    # Midnight of it in any time zone must still be a date and time in UTC.
+                    if not FIRST_DAY <= day <= LAST_DAY:
+                        raise forms.ValidationError(self.error_messages["out_of_range"], code="out_of_range")
                     return day
             moment = parse_datetime(text)
         except ValueError:
@@ -178,8 +183,8 @@ class WorkOrderFilterSet(django_filters.FilterSet):
     closed_before = MomentFilter(label=_("Closed before"), field_name="closed_at", lookup_expr="lt")
     late_due_after = MomentFilter(label=_("Late due from"), field_name="late_due_at", lookup_expr="gte")
     late_due_before = MomentFilter(label=_("Late due before"), field_name="late_due_at", lookup_expr="lt")
-    open_at = MomentFilter(label=_("Open at"), method="filter_open_at")
-    overdue_at = MomentFilter(label=_("Overdue at"), method="filter_overdue_at")
+    open_at = MomentFilter(label=_("Open at (now, if later)"), method="filter_open_at")
+    overdue_at = MomentFilter(label=_("Overdue at (now, if later)"), method="filter_overdue_at")
     downtime_after = MomentFilter(label=_("With downtime from"), method="filter_downtime")
     downtime_before = MomentFilter(label=_("With downtime before"), method="filter_downtime")
     window_passed = django_filters.BooleanFilter(label=_("Late-due point passed"), method="filter_window_passed")
@@ -239,11 +244,15 @@ class WorkOrderFilterSet(django_filters.FilterSet):
             self._zones = zones
         return zones
 
+    # Open or overdue at a point still to come means now (the KPIs count the current period's backlog so):
+    # an order due later today is not overdue yet.
     def filter_open_at(self, queryset: QuerySet[WorkOrder], name: str, value: Moment) -> QuerySet[WorkOrder]:
-        return queryset.filter(self.at_sites(value, open_at_q))
+        now = timezone.now()
+        return queryset.filter(self.at_sites(value, lambda at: open_at_q(min(at, now))))
 
     def filter_overdue_at(self, queryset: QuerySet[WorkOrder], name: str, value: Moment) -> QuerySet[WorkOrder]:
-        return queryset.filter(self.at_sites(value, overdue_at_q))
+        now = timezone.now()
+        return queryset.filter(self.at_sites(value, lambda at: overdue_at_q(min(at, now))))
 
     def filter_downtime(self, queryset: QuerySet[WorkOrder], name: str, value: Moment) -> QuerySet[WorkOrder]:
         """Orders that caused downtime (a period pointing at them) inside ``[downtime_after,

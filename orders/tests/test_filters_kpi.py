@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assets.factories import AreaFactory, ResourceFactory, ResourceTypeFactory, SiteFactory
 from assets.models import Criticality
@@ -82,6 +83,10 @@ def test_time_bounds_refuse_what_is_not_a_date(world, admin_rf):
     assert not filterset.is_valid()
     assert "closed_after" in filterset.errors
     assert not WorkOrderFilterSet({"open_at": "2026-02-30"}, queryset=WorkOrder.objects.all()).is_valid()
+    # Midnight of 1 January of the year 1 in Nairobi is before the first date and time there is in UTC.
+    far = WorkOrderFilterSet({"created_after": "0001-01-01"}, queryset=WorkOrder.objects.all())
+    assert not far.is_valid()
+    assert "created_after" in far.errors
 
 
 def test_the_api_answers_400_for_a_bad_time_bound(world, client):
@@ -130,6 +135,18 @@ def test_open_and_overdue_at_a_point(world, admin_rf):
         "not_yet",
     }
     assert names(admin_rf, {"overdue_at": "2026-04-01"}, orders) == {"late", "due_only"}
+
+
+def test_overdue_at_a_point_still_to_come_is_overdue_now(world, admin_rf):
+    pump = world["pump_n"]
+    now = timezone.now()
+    orders = {
+        "past": corrective(pump, now - datetime.timedelta(days=3), due_at=now - datetime.timedelta(hours=1)),
+        "later_today": corrective(pump, now - datetime.timedelta(days=3), due_at=now + datetime.timedelta(minutes=5)),
+    }
+    tomorrow = (now.astimezone(NAIROBI) + datetime.timedelta(days=1)).date().isoformat()
+    assert names(admin_rf, {"overdue_at": tomorrow}, orders) == {"past"}
+    assert names(admin_rf, {"open_at": tomorrow}, orders) == {"past", "later_today"}
 
 
 def test_breakdown_type_criticality_and_estimate(world, admin_rf):

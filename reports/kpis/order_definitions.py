@@ -147,8 +147,8 @@ ORDER_KPIS: dict[str, KpiDefinition] = {
             _("Downtime"),
             "h",
             _(
-                "Hours the resources in scope were down or on hold in the period (a period still open counts "
-                "up to now). The list shows the orders that caused downtime in the period; downtime marked by "
+                "Hours the resources in scope (not retired) were down or on hold in the period (a period still "
+                "open counts up to now). The list shows the orders that caused downtime in the period; downtime marked by "
                 "hand is on each resource's page."
             ),
             "lower",

@@ -82,8 +82,14 @@ def scoped_resources(scope: Scope, site_ids: list[int]) -> QuerySet[Resource]:
 
 
 def scoped_downtime(scope: Scope, site_ids: list[int]) -> DowntimePeriodQuerySet:
-    """Downtime periods (down and on hold) of the resources in scope (retired ones too: their past counts)."""
-    periods = DowntimePeriod.objects.filter(resource__area__site_id__in=site_ids).filter(scope.resource_q("resource__"))
+    """Downtime periods (down and on hold) of the resources of ``scoped_resources``: a retired resource's
+    time counts for nothing, neither its hours nor its downtime (availability stays a share of the same
+    resources' time)."""
+    periods = (
+        DowntimePeriod.objects.filter(resource__area__site_id__in=site_ids)
+        .filter(scope.resource_q("resource__"))
+        .exclude(resource__status=EntityStatus.RETIRED)
+    )
     return cast(DowntimePeriodQuerySet, periods.order_by())
 
 

@@ -45,6 +45,7 @@ __all__ = [
     "backlog_breakdown",
     "drilldown",
     "drilldown_query",
+    "order_list_url",
     "order_kpi_series",
     "order_kpis",
     "top_resources_by_downtime",
@@ -88,8 +89,8 @@ def backlog_breakdown(
 
     Answers ``{"day", "orders", "hours", "unestimated", "query", "by_age": [...], "by_priority": [...]}``;
     each row is ``{"key", "label", "orders", "hours", "query"}``; ``query`` is the order list's query
-    parameters for those orders (``order_list_url(query)`` is the link). Age is counted in whole local days up to the day before
-    ``day``: an order created that day is 0 days old."""
+    parameters for those orders (``order_list_url(query)`` is the link). Age is counted in whole local
+    days up to the day before ``day``: an order created that day is 0 days old."""
     now = _now(now)
     zones = list(scope.zone_groups())
     day = at if isinstance(at, datetime.date) else backlog_day(at, [zone for zone, _sites in zones], now)

@@ -112,8 +112,8 @@ def history() -> dict[str, Any]:
     p1 = ResourceFactory(area=hall_n, resource_type=pumps, criticality=Criticality.HIGH)
     p2 = ResourceFactory(area=hall_n, resource_type=fans, criticality=Criticality.MEDIUM)
     p3 = ResourceFactory(area=hall_l, resource_type=pumps, criticality=Criticality.LOW)
-    # Retired: its time counts for nothing (3 resources in scope, not 4).
-    ResourceFactory(area=hall_l, resource_type=pumps, status=EntityStatus.RETIRED)
+    # Retired: its time counts for nothing, nor its downtime (3 resources in scope, not 4).
+    retired = ResourceFactory(area=hall_l, resource_type=pumps, status=EntityStatus.RETIRED)
     closed, done = ExecutionState.CLOSED, ExecutionState.WAITING_FOR_ACCEPTANCE
     o: dict[str, WorkOrder] = {}
     # --- Breakdowns (corrective orders on a resource) ---
@@ -282,6 +282,7 @@ def history() -> dict[str, Any]:
     down(p1, local(N, 2026, 3, 10, 8), local(N, 2026, 3, 10, 20), order=o["B1"])  # 12 h, caused by B1
     down(p2, local(N, 2026, 2, 28, 22), local(N, 2026, 3, 1, 4))  # by hand: 6 h, 4 of them in March
     down(p3, local(L, 2026, 3, 31, 20), local(L, 2026, 4, 1, 2))  # by hand: 6 h, 4 of them in Lima's March
+    down(retired, local(L, 2026, 3, 5), local(L, 2026, 3, 6))  # retired: not counted
     return {"orders": o, "nairobi": nairobi, "lima": lima, "hall_n": hall_n, "pumps": pumps, "p1": p1, "p2": p2}
 
 
