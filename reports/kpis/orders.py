@@ -45,9 +45,9 @@ __all__ = [
     "backlog_breakdown",
     "drilldown",
     "drilldown_query",
-    "order_list_url",
     "order_kpi_series",
     "order_kpis",
+    "order_list_url",
     "top_resources_by_downtime",
 ]
 
