@@ -130,7 +130,7 @@ class _ZoneSeries:
         self.index = {period.first_day: i for i, period in enumerate(periods)}
         self.first = min(start for start, _end in self.bounds)
         self.last_end = max(end for _start, end in self.bounds)
-        self.last_until = max(self.untils)
+        self.last_until = min(self.last_end, now)  # events after now are in no period yet
 
     def orders(self) -> QuerySet[WorkOrder]:
         return scoped_orders(self.scope, self.site_ids)

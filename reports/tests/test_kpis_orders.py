@@ -394,6 +394,29 @@ def test_the_series_gives_each_period_what_order_kpis_gives(history):
     assert series["pm_compliance"] == [None, 0, 50, 0]
 
 
+def test_the_current_period_counts_up_to_now(history):
+    now = datetime.datetime(2026, 3, 20, 12, 0, tzinfo=datetime.UTC)  # 15:00 in Nairobi, 07:00 in Lima
+    kpis = order_kpis(Scope(), MARCH, now=now)
+    # Time so far: Nairobi from 21:00 UTC on 28 Feb = 471 h x 2 resources; Lima from 05:00 UTC on 1 Mar =
+    # 463 h x 1: 1405 h. Downtime so far: 12 h (B1) + 4 h (P2 on 1 March); Lima's (31 March) is still to come.
+    assert kpis["downtime_hours"] == pytest.approx(16)
+    assert kpis["availability"] == pytest.approx(100 * (1405 - 16) / 1405)
+    # Breakdowns so far: B1, B4 (09:00 on 20 March in Nairobi): MTBF 1389 / 2.
+    assert kpis["mtbf_hours"] == pytest.approx(1389 / 2)
+    # Open now: O1, O2, M3 (closed on 27 Mar), M4, M6 (closed on 31 Mar) = 5; overdue now: O1 only.
+    assert (kpis["backlog_orders"], kpis["overdue_orders"]) == (5, 1)
+    # Late-due points passed so far: M1, M2 (08:00 today in Nairobi), M5: on time M1, M2: 2 of 3.
+    assert kpis["pm_compliance"] == pytest.approx(100 * 2 / 3)
+    periods = periods_ending("month", datetime.date(2026, 4, 1), 3)  # February, March (now), April (to come)
+    series = order_kpi_series(Scope(), periods, now=now)
+    for i, period in enumerate(periods):
+        single = order_kpis(Scope(), period, now=now)
+        for key in SERIES_KEYS:
+            assert series[key][i] == pytest.approx(single[key]), (period.label, key)
+    assert series["availability"][2] is None  # April has not begun: no time to measure
+    assert series["backlog_orders"][2] == 5  # the backlog of a period to come is today's
+
+
 def test_series_and_tiles_take_a_constant_number_of_queries(history, django_assert_num_queries):
     # One query for the zones, then per zone (2): orders, resources, downtime.
     with django_assert_num_queries(1 + 2 * 3):
