@@ -19,6 +19,7 @@ from typing import Any
 import django_filters
 from django import forms
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -139,6 +140,9 @@ BREAKDOWN = Q(kind=OrderKind.CORRECTIVE, resource__isnull=False)
 # No estimated duration: no activity, or an activity without one.
 UNESTIMATED = Q(activity__isnull=True) | Q(activity__estimated_minutes__isnull=True)
 
+# A failure code filter's value: a code's id, or "none" (orders without a code there).
+FAILURE_CODE_VALUE = RegexValidator(r"^(none|[0-9]{1,18})$", _("Give a failure code id, or none."))
+
 
 class WorkOrderFilterSet(django_filters.FilterSet):
     """Search, status, schedule, site, plan, entity, assignment and due-date filters for orders."""
@@ -199,6 +203,18 @@ class WorkOrderFilterSet(django_filters.FilterSet):
     resource_type = django_filters.NumberFilter(label=_("Resource type"), field_name="resource__resource_type_id")
     criticality = django_filters.ChoiceFilter(
         label=_("Criticality"), choices=Criticality.choices, empty_label=_("Any"), field_name="resource__criticality"
+    )
+
+    # Failure codes (an id, or "none" for orders without one): the drill-down of the failure Pareto
+    # (reports.kpis.failures).
+    failure_problem = django_filters.CharFilter(
+        label=_("Failure problem"), method="filter_failure", validators=[FAILURE_CODE_VALUE]
+    )
+    failure_cause = django_filters.CharFilter(
+        label=_("Failure cause"), method="filter_failure", validators=[FAILURE_CODE_VALUE]
+    )
+    failure_remedy = django_filters.CharFilter(
+        label=_("Remedy"), method="filter_failure", validators=[FAILURE_CODE_VALUE]
     )
 
     class Meta:
@@ -347,3 +363,10 @@ class WorkOrderFilterSet(django_filters.FilterSet):
             return queryset
         user_id = getattr(self._user(), "pk", None)
         return queryset.filter(requester_id=user_id) if value else queryset.exclude(requester_id=user_id)
+
+    def filter_failure(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
+        if not value:
+            return queryset
+        if value == "none":
+            return queryset.filter(**{f"{name}__isnull": True})
+        return queryset.filter(**{f"{name}_id": int(value)})
