@@ -14,7 +14,7 @@ from core.roles import ADMINISTRATOR, PLANNER, REQUESTER, STOREKEEPER, SUPERVISO
 from orders.models import OrderKind, WorkOrder
 from orders.services import allocate_order_numbers
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("order_list_route")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
