@@ -94,13 +94,15 @@ class ReportSection:
 
 @dataclass(frozen=True)
 class ReportDocument:
-    """A whole document; ``generated_at`` is written in the current time zone."""
+    """A whole document; its times (``generated_at``, times in tables) are written in ``time_zone`` (a
+    site's zone, say), or the current time zone when it is empty."""
 
     title: Any
     subtitle: Any = ""
     generated_at: datetime.datetime = field(default_factory=timezone.now)
     sections: Sequence[ReportSection] = ()
     author: str = "MMS"
+    time_zone: str = ""
 
 
 # --- Look --------------------------------------------------------------------------------------
@@ -555,6 +557,13 @@ class NumberedCanvas(Canvas):
 
 def render_pdf(document: ReportDocument) -> bytes:
     """The document as the bytes of an A4 PDF."""
+    if document.time_zone:
+        with timezone.override(document.time_zone):
+            return _render(document)
+    return _render(document)
+
+
+def _render(document: ReportDocument) -> bytes:
     _fonts()
     generated = format_value(document.generated_at)
     story: list[Flowable] = [_paragraph(document.title, "title")]
