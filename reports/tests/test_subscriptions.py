@@ -52,7 +52,7 @@ def test_each_subscription_gets_one_mail_with_the_pdf(nairobi) -> None:
     assert set(by_recipients) == {("ops@example.com", "Boss@Example.com"), ("planner@example.com",)}
     message = by_recipients[("planner@example.com",)]
     assert message.subject == "Monthly maintenance report: Nairobi plant, 2026-11"
-    assert "/reports/sites/%d/monthly.pdf?month=2026-11" % nairobi.pk in message.body
+    assert f"/reports/sites/{nairobi.pk}/monthly.pdf?month=2026-11" in message.body
     [attachment] = message.attachments
     assert attachment[0] == "monthly-report-nbo-2026-11.pdf"
     text = pdf_text(attachment)
