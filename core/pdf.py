@@ -62,13 +62,15 @@ from core.charts import Chart
 @dataclass(frozen=True)
 class KpiTile:
     """One number of a section: ``value`` in ``unit``, with the previous period's value for the trend and
-    the definition written under it (a reader of the PDF has no screen to ask)."""
+    the definition written under it (a reader of the PDF has no screen to ask). ``trend=False`` for a
+    number that has no previous period (stock on hand now)."""
 
     label: Any
     value: Any
     unit: str = ""
     previous: Any = None
     definition: Any = ""
+    trend: bool = True
 
 
 @dataclass(frozen=True)
@@ -214,8 +216,9 @@ def tiles_flowable(tiles: Sequence[KpiTile]) -> Table:
         content: list[Flowable] = [
             _paragraph(tile.label, "tile_label"),
             _paragraph(with_unit(tile.value, tile.unit), "tile_value"),
-            _paragraph(_trend(tile), "small"),
         ]
+        if tile.trend:
+            content.append(_paragraph(_trend(tile), "small"))
         if tile.definition:
             content.append(_paragraph(tile.definition, "small"))
         cells.append(content)

@@ -21,8 +21,17 @@ from django.utils.translation import gettext as _
 
 from assets.models import Area
 from core.charts import Chart, ChartKind, Series
-from core.pdf import KpiTile, ReportDocument, ReportSection
+from core.pdf import KpiTile, ReportDocument, ReportSection, ReportTable
 from reports.kpis.common import KpiDefinition, Period, Scope, period_containing, periods_ending
+from reports.kpis.costs import (
+    CATEGORIES,
+    CATEGORY_LABELS,
+    COST_KPIS,
+    cost_by_category_series,
+    cost_kpis,
+    top_resources_by_cost,
+)
+from reports.kpis.stock import STOCK_KPIS, stock_kpis
 
 TREND_MONTHS = 12
 TOP_LIMIT = 10
@@ -71,6 +80,7 @@ def kpi_tiles(
     any cost) still gets its tile, saying so.
     """
     tiles: list[KpiTile] = []
+    trend = previous is not None
     for key in keys if keys is not None else definitions:
         definition = definitions[key]
         value = current.get(key)
@@ -80,13 +90,15 @@ def kpi_tiles(
             befores: Mapping[str, Any] = before if isinstance(before, Mapping) else {}
             currencies = sorted(set(values) | set(befores))
             if not currencies:
-                tiles.append(KpiTile(definition.label, None, tile_unit(definition), None, definition.definition))
+                tiles.append(KpiTile(definition.label, None, tile_unit(definition), None, definition.definition, trend))
             for currency in currencies:
                 label = f"{definition.label} ({currency})" if len(currencies) > 1 else definition.label
                 unit = tile_unit(definition, currency)
-                tiles.append(KpiTile(label, values.get(currency), unit, befores.get(currency), definition.definition))
+                tiles.append(
+                    KpiTile(label, values.get(currency), unit, befores.get(currency), definition.definition, trend)
+                )
             continue
-        tiles.append(KpiTile(definition.label, value, tile_unit(definition), before, definition.definition))
+        tiles.append(KpiTile(definition.label, value, tile_unit(definition), before, definition.definition, trend))
     return tiles
 
 
@@ -132,8 +144,60 @@ def overview_section(context: MonthContext) -> ReportSection:
     return ReportSection(_("Scope"), note=note)
 
 
+def ranking_chart(key: str, title: Any, rows: Sequence[tuple[str, float]], *, unit: str, series: Any) -> Chart:
+    """A horizontal bar chart of a ranking (``rows``: label and value, first is largest)."""
+    return Chart(
+        key=key,
+        title=title,
+        kind="hbar",
+        categories=tuple(label for label, _value in rows),
+        series=(Series(series, tuple(float(value) for _label, value in rows)),),
+        unit=unit,
+    )
+
+
+def cost_section(context: MonthContext) -> ReportSection:
+    """Cost tiles against budget, a year of cost by category, and the resources that cost most."""
+    current = cost_kpis(context.scope, context.month)
+    previous = cost_kpis(context.scope, context.previous)
+    charts = list(cost_by_category_series(context.scope, context.months).values())
+    tables = []
+    for currency, rows in top_resources_by_cost(context.scope, context.month, TOP_LIMIT).items():
+        title = _("Top %(count)s resources by cost (%(currency)s)") % {"count": TOP_LIMIT, "currency": currency}
+        charts.append(
+            ranking_chart(
+                f"top_cost_{currency}",
+                title,
+                [(f"{row.tag} {row.name}", float(row.total)) for row in rows],
+                unit=currency,
+                series=COST_KPIS["cost_total"].label,
+            )
+        )
+        header = [_("Tag"), _("Name"), *[CATEGORY_LABELS[c] for c in CATEGORIES], _("Total")]
+        tables.append(
+            ReportTable(
+                header,
+                [[row.tag, row.name, *[getattr(row.cost, c) for c in CATEGORIES], row.total] for row in rows],
+                title=title,
+            )
+        )
+    note = "" if current["currencies"] else _("No costs were recorded for this site in the month.")
+    return ReportSection(
+        _("Cost"), tiles=kpi_tiles(COST_KPIS, current, previous), charts=charts, tables=tables, note=note
+    )
+
+
+def stock_section(context: MonthContext) -> ReportSection:
+    """What the stores of the site hold now (stock has no history to read a month-end from)."""
+    return ReportSection(
+        _("Stock"),
+        tiles=kpi_tiles(STOCK_KPIS, stock_kpis(context.scope), None),
+        note=_("Stock as it is when the report is generated, not at the end of the month."),
+    )
+
+
 # The sections in the order they appear; each is a function of the month's context.
-SECTION_BUILDERS: list[SectionBuilder] = [overview_section]
+SECTION_BUILDERS: list[SectionBuilder] = [overview_section, cost_section, stock_section]
 
 
 # --- The document ------------------------------------------------------------------------------
