@@ -11,7 +11,7 @@ rasterising anything.
 A document is a title, a subtitle, when it was generated, and sections; a section has a heading and, in
 this order, KPI tiles (value, unit, the previous period's value, the definition), charts (every
 ``core.charts.ChartKind``: bar, stacked bar, line, horizontal bar, Pareto with its cumulative line; each
-followed by its numbers as a table) and tables (a header and rows). Tables split across pages and repeat
+followed by its numbers as a table unless ``chart.extra["table"]`` is False) and tables (a header and rows). Tables split across pages and repeat
 their header; every page carries "page n of m". Nothing here knows about KPIs or orders: the callers
 (``reports.monthly``) assemble the document.
 """
@@ -508,7 +508,8 @@ def chart_flowables(chart: Chart) -> list[Flowable]:
     if chart.description:
         parts.append(_paragraph(chart.description, "small"))
     flowables: list[Flowable] = [KeepTogether(parts)]
-    if len(chart.categories) <= CHART_TABLE_LIMIT:
+    # ``extra["table"] = False``: the section gives a fuller table of the same numbers itself.
+    if len(chart.categories) <= CHART_TABLE_LIMIT and chart.extra.get("table", True):
         flowables += [Spacer(1, 3), table_flowable(chart_table(chart))]
     return flowables
 

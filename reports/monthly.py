@@ -144,8 +144,11 @@ def overview_section(context: MonthContext) -> ReportSection:
     return ReportSection(_("Scope"), note=note)
 
 
-def ranking_chart(key: str, title: Any, rows: Sequence[tuple[str, float]], *, unit: str, series: Any) -> Chart:
-    """A horizontal bar chart of a ranking (``rows``: label and value, first is largest)."""
+def ranking_chart(
+    key: str, title: Any, rows: Sequence[tuple[str, float]], *, unit: str, series: Any, table: bool = True
+) -> Chart:
+    """A horizontal bar chart of a ranking (``rows``: label and value, first is largest); ``table=False``
+    when the section tables the ranking itself (with more columns)."""
     return Chart(
         key=key,
         title=title,
@@ -153,6 +156,7 @@ def ranking_chart(key: str, title: Any, rows: Sequence[tuple[str, float]], *, un
         categories=tuple(label for label, _value in rows),
         series=(Series(series, tuple(float(value) for _label, value in rows)),),
         unit=unit,
+        extra={"table": table},
     )
 
 
@@ -171,6 +175,7 @@ def cost_section(context: MonthContext) -> ReportSection:
                 [(f"{row.tag} {row.name}", float(row.total)) for row in rows],
                 unit=currency,
                 series=COST_KPIS["cost_total"].label,
+                table=False,
             )
         )
         header = [_("Tag"), _("Name"), *[CATEGORY_LABELS[c] for c in CATEGORIES], _("Total")]
