@@ -14,7 +14,8 @@ from reports.subscriptions import MonthError, parse_month
 
 
 def visible_sites(site_ids: list[int] | None) -> Any:
-    return Area.objects.sites().in_sites(site_ids).order_by("name")
+    # With its own site row: a site's time zone is read through it (``Area.local_time_zone``).
+    return Area.objects.sites().in_sites(site_ids).select_related("site").order_by("name")
 
 
 class MonthlyReportForm(forms.Form):

@@ -133,7 +133,9 @@ def monthly_reports_send(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     sent = 0
     reports: dict[tuple[int, datetime.date], bytes] = {}
-    for subscription in ReportSubscription.objects.filter(active=True).select_related("site").order_by("site", "pk"):
+    for subscription in (
+        ReportSubscription.objects.filter(active=True).select_related("site__site").order_by("site", "pk")
+    ):
         month = last_complete_month(subscription.site, now)
         if subscription.last_sent_for is not None and subscription.last_sent_for >= month.first_day:
             continue  # already sent (checked again, atomically, by the claim)

@@ -95,3 +95,35 @@ def test_the_report_covers_the_last_month_over_in_the_sites_zone() -> None:
     # 03:00 UTC on 1 December is 22:00 on 30 November in Lima: November is not over there yet.
     assert last_complete_month(lima, datetime.datetime(2026, 12, 1, 3, tzinfo=datetime.UTC)).label == "2026-10"
     assert last_complete_month(lima, datetime.datetime(2026, 12, 1, 6, tzinfo=datetime.UTC)).label == "2026-11"
+
+
+def test_the_report_reads_in_constant_queries_however_much_history() -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def site_with_costs(code: str, resources: int):
+        site = SiteFactory(code=code, time_zone="Africa/Nairobi")
+        fitter = EmployeeFactory(currency="USD")
+        for n in range(resources):
+            pump = ResourceFactory(area=AreaFactory(parent=site), tag=f"{code}-{n}")
+            order = WorkOrder.objects.create(
+                number=f"WO-{code}-{n}", kind=OrderKind.CORRECTIVE, site=site, resource=pump, title="Seal"
+            )
+            LabourEntry.objects.create(
+                order=order,
+                employee=fitter,
+                hours=Decimal(1),
+                cost=Decimal(10 + n),
+                currency="USD",
+                recorded_at=datetime.datetime(2026, 11, 3 + n, 9, tzinfo=NAIROBI),
+            )
+        return site
+
+    small, large = site_with_costs("S", 1), site_with_costs("L", 8)
+    with CaptureQueriesContext(connection) as few:
+        monthly_report_document(small, NOVEMBER, now=LATER)
+    with CaptureQueriesContext(connection) as many:
+        document = monthly_report_document(large, NOVEMBER, now=LATER)
+    assert len(many) == len(few)
+    cost = next(section for section in document.sections if section.heading == "Cost")
+    assert len(cost.tables[0].rows) == 8

@@ -149,3 +149,19 @@ def test_the_subscription_list_has_an_empty_state_and_constant_queries(site, dja
     with django_assert_max_num_queries(8):
         page = client.get(reverse("reports:subscription_list")).content.decode()
     assert page.count('id="subscription-') == 15
+
+
+def test_the_download_screen_reads_the_sites_in_constant_queries(site) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login(make_role_user(ADMINISTRATOR))
+    url = reverse("reports:monthly_reports")
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for n in range(8):
+        SiteFactory(code=f"X{n}", time_zone="America/Lima")
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(url).content.decode()
+    assert page.count('<li id="site-') == 9
+    assert len(many) == len(few)
