@@ -31,6 +31,7 @@ from reports.kpis.costs import (
     cost_kpis,
     top_resources_by_cost,
 )
+from reports.kpis.failures import FAILURE_KPIS, failure_pareto
 from reports.kpis.stock import STOCK_KPIS, stock_kpis
 
 TREND_MONTHS = 12
@@ -192,6 +193,26 @@ def cost_section(context: MonthContext) -> ReportSection:
     )
 
 
+def failure_section(context: MonthContext) -> ReportSection:
+    """The Pareto of the failure causes of the month's closed corrective orders."""
+    rows = failure_pareto(context.scope, context.month)
+    definition = FAILURE_KPIS["failure_pareto"]
+    chart = Chart(
+        key="failure_pareto",
+        title=definition.label,
+        kind="pareto",
+        categories=tuple(f"{row.code} {row.name}".strip() for row in rows),
+        series=(Series(_("Orders"), tuple(float(row.orders) for row in rows)),),
+        description=definition.definition,
+        extra={"table": False},  # the table below has the downtime hours too
+    )
+    table = ReportTable(
+        [_("Code"), _("Cause"), _("Orders"), _("Downtime (h)"), _("Cumulative share (%)")],
+        [[row.code, row.name, row.orders, row.downtime_hours, round(row.cumulative_share * 100, 1)] for row in rows],
+    )
+    return ReportSection(_("Failures"), charts=[chart], tables=[table])
+
+
 def stock_section(context: MonthContext) -> ReportSection:
     """What the stores of the site hold now (stock has no history to read a month-end from)."""
     return ReportSection(
@@ -202,7 +223,7 @@ def stock_section(context: MonthContext) -> ReportSection:
 
 
 # The sections in the order they appear; each is a function of the month's context.
-SECTION_BUILDERS: list[SectionBuilder] = [overview_section, cost_section, stock_section]
+SECTION_BUILDERS: list[SectionBuilder] = [overview_section, failure_section, cost_section, stock_section]
 
 
 # --- The document ------------------------------------------------------------------------------

@@ -35,7 +35,7 @@ def pdf_text(pdf: bytes) -> tuple[int, str]:
 def test_a_site_with_no_history_still_gets_a_readable_report() -> None:
     site = SiteFactory(code="NEW", name="New site", time_zone="Africa/Nairobi")
     document = monthly_report_document(site, NOVEMBER, now=LATER)
-    assert [section.heading for section in document.sections] == ["Scope", "Cost", "Stock"]
+    assert [section.heading for section in document.sections] == ["Scope", "Failures", "Cost", "Stock"]
     pages, text = pdf_text(render_pdf(document))
     assert pages >= 1
     assert "Monthly maintenance report" in text
@@ -43,6 +43,7 @@ def test_a_site_with_no_history_still_gets_a_readable_report() -> None:
     assert "New site (NEW), 2026-11-01 to 2026-11-30, in the time zone Africa/Nairobi." in text
     assert "No costs were recorded for this site in the month." in text
     assert "Stock-outs" in text
+    assert "No data for this period." in text  # the Pareto of a month without failures
     assert "Generated 2026-12-04 15:00" in text  # 12:00 UTC written in Nairobi time
 
 
@@ -127,3 +128,42 @@ def test_the_report_reads_in_constant_queries_however_much_history() -> None:
     assert len(many) == len(few)
     cost = next(section for section in document.sections if section.heading == "Cost")
     assert len(cost.tables[0].rows) == 8
+
+
+def test_the_failure_causes_of_the_month_as_a_pareto() -> None:
+    from core.testing import force_update
+    from orders.models import ExecutionState, FailureCode, FailureKind
+
+    site = SiteFactory(code="F1", name="Failing works", time_zone="Africa/Nairobi")
+    pump = ResourceFactory(area=AreaFactory(parent=site), tag="P-1")
+    wear = FailureCode.objects.create(kind=FailureKind.CAUSE, code="WEAR", name="Wear")
+    seal = FailureCode.objects.create(kind=FailureKind.CAUSE, code="SEAL", name="Seal failure")
+
+    def closed(number: str, cause, when: datetime.datetime) -> None:
+        order = WorkOrder.objects.create(
+            number=number, kind=OrderKind.CORRECTIVE, site=site, resource=pump, title=number
+        )
+        force_update(
+            WorkOrder.objects.filter(pk=order.pk),
+            execution_state=ExecutionState.CLOSED,
+            closed_at=when,
+            failure_cause=cause,
+        )
+
+    november = datetime.datetime(2026, 11, 10, 9, tzinfo=NAIROBI)
+    closed("WO-1", wear, november)
+    closed("WO-2", seal, november)
+    closed("WO-3", seal, november)
+    closed("WO-4", seal, datetime.datetime(2026, 10, 10, 9, tzinfo=NAIROBI))  # October: not counted
+    closed("WO-5", None, datetime.datetime(2026, 11, 30, 23, 0, tzinfo=NAIROBI))  # still November in Nairobi
+    document = monthly_report_document(site, NOVEMBER, now=LATER)
+    failures = next(section for section in document.sections if section.heading == "Failures")
+    [chart] = failures.charts
+    assert chart.kind == "pareto"
+    assert chart.categories == ("SEAL Seal failure", "WEAR Wear", "Not coded")
+    assert chart.series[0].values == (2.0, 1.0, 1.0)
+    [table] = failures.tables
+    # Cumulative shares of the 4 orders: 2/4, 3/4, 4/4.
+    assert [row[-1] for row in table.rows] == [50.0, 75.0, 100.0]
+    _pages, text = pdf_text(render_pdf(document))
+    assert "Seal failure" in text
