@@ -32,6 +32,7 @@ from reports.kpis.costs import (
     top_resources_by_cost,
 )
 from reports.kpis.failures import FAILURE_KPIS, failure_pareto
+from reports.kpis.orders import ORDER_KPIS, order_kpi_series, order_kpis, top_resources_by_downtime
 from reports.kpis.stock import STOCK_KPIS, stock_kpis
 
 TREND_MONTHS = 12
@@ -193,6 +194,62 @@ def cost_section(context: MonthContext) -> ReportSection:
     )
 
 
+def work_section(context: MonthContext) -> ReportSection:
+    """Reliability, preventive work, backlog and downtime: tiles against the month before, a year of
+    backlog and PM compliance, and the resources that were down longest."""
+    scope, now = context.scope, context.now
+    current = order_kpis(scope, context.month, now=now)
+    previous = order_kpis(scope, context.previous, now=now)
+    keys = ["backlog_orders", "pm_compliance", "schedule_adherence", "planned_share", "unplanned_share"]
+    series = order_kpi_series(scope, context.months, keys, now=now)
+    charts = [
+        trend_chart(
+            "backlog",
+            _("Backlog over time"),
+            "line",
+            context.months,
+            {ORDER_KPIS["backlog_orders"].label: series["backlog_orders"]},
+            description=ORDER_KPIS["backlog_orders"].definition,
+        ),
+        trend_chart(
+            "pm_compliance",
+            _("PM compliance and schedule adherence by month"),
+            "bar",
+            context.months,
+            {
+                ORDER_KPIS["pm_compliance"].label: series["pm_compliance"],
+                ORDER_KPIS["schedule_adherence"].label: series["schedule_adherence"],
+            },
+            unit="%",
+            description=ORDER_KPIS["pm_compliance"].definition,
+        ),
+        trend_chart(
+            "planned_unplanned",
+            _("Planned and unplanned work by month"),
+            "stacked_bar",
+            context.months,
+            {
+                ORDER_KPIS["planned_share"].label: series["planned_share"],
+                ORDER_KPIS["unplanned_share"].label: series["unplanned_share"],
+            },
+            unit="%",
+            description=ORDER_KPIS["planned_share"].definition,
+        ),
+    ]
+    top = top_resources_by_downtime(scope, context.month, TOP_LIMIT, now=now)
+    title = _("Top %(count)s resources by downtime") % {"count": TOP_LIMIT}
+    charts.append(
+        ranking_chart(
+            "top_downtime",
+            title,
+            [(f"{row['tag']} {row['name']}", row["hours"]) for row in top],
+            unit="h",
+            series=ORDER_KPIS["downtime_hours"].label,
+        )
+    )
+    return ReportSection(_("Work orders"), tiles=kpi_tiles(ORDER_KPIS, current, previous), charts=charts)
+
+
 def failure_section(context: MonthContext) -> ReportSection:
     """The Pareto of the failure causes of the month's closed corrective orders."""
     rows = failure_pareto(context.scope, context.month)
@@ -223,7 +280,13 @@ def stock_section(context: MonthContext) -> ReportSection:
 
 
 # The sections in the order they appear; each is a function of the month's context.
-SECTION_BUILDERS: list[SectionBuilder] = [overview_section, failure_section, cost_section, stock_section]
+SECTION_BUILDERS: list[SectionBuilder] = [
+    overview_section,
+    work_section,
+    failure_section,
+    cost_section,
+    stock_section,
+]
 
 
 # --- The document ------------------------------------------------------------------------------

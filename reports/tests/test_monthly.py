@@ -35,7 +35,7 @@ def pdf_text(pdf: bytes) -> tuple[int, str]:
 def test_a_site_with_no_history_still_gets_a_readable_report() -> None:
     site = SiteFactory(code="NEW", name="New site", time_zone="Africa/Nairobi")
     document = monthly_report_document(site, NOVEMBER, now=LATER)
-    assert [section.heading for section in document.sections] == ["Scope", "Failures", "Cost", "Stock"]
+    assert [section.heading for section in document.sections] == ["Scope", "Work orders", "Failures", "Cost", "Stock"]
     pages, text = pdf_text(render_pdf(document))
     assert pages >= 1
     assert "Monthly maintenance report" in text
@@ -167,3 +167,52 @@ def test_the_failure_causes_of_the_month_as_a_pareto() -> None:
     assert [row[-1] for row in table.rows] == [50.0, 75.0, 100.0]
     _pages, text = pdf_text(render_pdf(document))
     assert "Seal failure" in text
+
+
+def test_downtime_and_breakdowns_of_the_month() -> None:
+    from orders.models import DowntimeKind, DowntimePeriod
+    from reports.kpis.orders import ORDER_KPIS
+
+    site = SiteFactory(code="D1", name="Downtime works", time_zone="Africa/Nairobi")
+    building = AreaFactory(parent=site)
+    pump, fan = (
+        ResourceFactory(area=building, tag="P-1", name="Pump"),
+        ResourceFactory(area=building, tag="F-1", name="Fan"),
+    )
+
+    def down(resource, start: datetime.datetime, hours: int) -> None:
+        order = WorkOrder.objects.create(
+            number=f"WO-{resource.tag}-{start:%m%d}",
+            kind=OrderKind.CORRECTIVE,
+            site=site,
+            resource=resource,
+            title="x",
+            created_at=start,  # reported when it went down
+        )
+        DowntimePeriod.objects.create(
+            resource=resource,
+            kind=DowntimeKind.DOWN,
+            started_at=start,
+            ended_at=start + datetime.timedelta(hours=hours),
+            reason="broke",
+            order=order,
+        )
+
+    down(pump, datetime.datetime(2026, 11, 5, 8, tzinfo=NAIROBI), 5)
+    down(pump, datetime.datetime(2026, 11, 20, 8, tzinfo=NAIROBI), 2)
+    down(fan, datetime.datetime(2026, 11, 12, 8, tzinfo=NAIROBI), 3)
+    document = monthly_report_document(site, NOVEMBER, now=LATER)
+    work = next(section for section in document.sections if section.heading == "Work orders")
+    top = next(chart for chart in work.charts if chart.key == "top_downtime")
+    # The pump: 5 + 2 = 7 h; the fan: 3 h.
+    assert top.categories == ("P-1 Pump", "F-1 Fan")
+    assert top.series[0].values == (7.0, 3.0)
+    tiles = {tile.label: tile for tile in work.tiles}
+    assert tiles[ORDER_KPIS["downtime_hours"].label].value == 10.0
+    assert tiles[ORDER_KPIS["breakdowns"].label].value == 3  # three corrective orders reported in November
+    backlog = next(chart for chart in work.charts if chart.key == "backlog")
+    assert backlog.kind == "line"
+    assert len(backlog.categories) == 12
+    _pages, text = pdf_text(render_pdf(document))
+    assert "Top 10 resources by downtime" in text
+    assert "MTBF" in text
