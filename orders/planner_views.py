@@ -237,8 +237,8 @@ def order_list(request: HttpRequest) -> HttpResponseBase:
         return render(
             request, "orders/order_list.html", {"orders": None, "errors": errors, "filter_fields": []}, status=400
         )
-    if wants_csv(request):
-        return csv_response(filterset.qs, ORDER_COLUMNS, name=_("work orders"))
+    if (export := export_response(request, filterset.qs, ORDER_COLUMNS, name=_("work orders"))) is not None:
+        return export
     extra = drilldown_filters(filterset, ORDER_LIST_FIELDS)
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     return render(
