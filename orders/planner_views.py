@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assets.models import Area
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import export_response
 from core.pagination import paginate
 from core.scoping import visible_site_ids
 from orders.exports import ORDER_COLUMNS
@@ -109,10 +109,12 @@ def order_calendar(request: HttpRequest) -> HttpResponseBase:
     schedule = filterset.form.fields["schedule_state"]
     schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
     entity_filters(filterset)
-    if wants_csv(request):  # every order of the period, not only the ones the calendar has room for
-        assignments = Prefetch("assignments", queryset=Assignment.objects.select_related("employee"))
-        listed = selection.orders.select_related("site").prefetch_related(assignments)
-        return csv_response(listed, ORDER_COLUMNS, name=f"{_('calendar')} {around.isoformat()}")
+    # The export has every order of the period, not only the ones the calendar has room for.
+    assignments = Prefetch("assignments", queryset=Assignment.objects.select_related("employee"))
+    listed = selection.orders.select_related("site").prefetch_related(assignments)
+    export = export_response(request, listed, ORDER_COLUMNS, name=f"{_('calendar')} {around.isoformat()}")
+    if export is not None:
+        return export
     orders = list(selection.orders[: CALENDAR_LIMIT + 1])
     truncated = len(orders) > CALENDAR_LIMIT
     base = request.GET.copy()
@@ -189,8 +191,8 @@ def backlog(request: HttpRequest) -> HttpResponseBase:
     schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
     entity_filters(filterset)
     names = ["q", "site", "plan", "area", "priority", "kind", "schedule_state", "execution_state"]
-    if wants_csv(request):
-        return csv_response(filterset.qs, ORDER_COLUMNS, name=_("backlog"))
+    if (export := export_response(request, filterset.qs, ORDER_COLUMNS, name=_("backlog"))) is not None:
+        return export
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     return render(
         request,
@@ -235,8 +237,8 @@ def order_list(request: HttpRequest) -> HttpResponseBase:
         return render(
             request, "orders/order_list.html", {"orders": None, "errors": errors, "filter_fields": []}, status=400
         )
-    if wants_csv(request):
-        return csv_response(filterset.qs, ORDER_COLUMNS, name=_("work orders"))
+    if (export := export_response(request, filterset.qs, ORDER_COLUMNS, name=_("work orders"))) is not None:
+        return export
     extra = drilldown_filters(filterset, ORDER_LIST_FIELDS)
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     return render(
