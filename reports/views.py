@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from assets.models import Area, Criticality, ResourceType
-from core.csv_export import CsvColumn, csv_response, export_query, wants_csv
+from core.csv_export import CsvColumn, export_query, export_response
 from core.pagination import paginate
 from core.roles import PLANNER, SUPERVISOR
 from core.scoping import has_role, is_administrator, visible_site_ids
@@ -223,15 +223,17 @@ def _kpi_table_response(
 ) -> HttpResponseBase:
     table = dashboard.kpi_table(filters["scope"], filters["period"])
     name = f"kpis-{site.code}" if site is not None else "kpis"
-    if wants_csv(request):
-        columns = [CsvColumn(header, itemgetter(i)) for i, header in enumerate(table.header())]
-        return csv_response(table.records(), columns, name=name)
+    columns = [CsvColumn(header, itemgetter(i)) for i, header in enumerate(table.header())]
+    export = export_response(request, table.records(), columns, name=name)
+    if export is not None:
+        return export
     context = {
         **filters,
         "site": site,
         "table": table,
         "period_links": period_links(request, filters["period"], today),
-        "csv_query": export_query(request.GET),
+        "csv_query": export_query(request.GET, "csv"),
+        "xlsx_query": export_query(request.GET, "xlsx"),
     }
     return render(request, "reports/kpi_table.html", context)
 

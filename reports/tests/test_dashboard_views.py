@@ -232,6 +232,8 @@ def test_the_kpi_table_has_a_row_per_period_and_exports_csv(client, role_user, s
     import csv
     import io
 
+    import openpyxl
+
     from reports.kpis.orders import ORDER_KPIS
 
     client.force_login(role_user(PLANNER, site=site))
@@ -247,6 +249,13 @@ def test_the_kpi_table_has_a_row_per_period_and_exports_csv(client, role_user, s
     assert rows[0][0] == "Period"
     assert [row[0] for row in rows[1:]] == [str(year) for year in range(2014, 2026)]
     assert len(rows[0]) == len(table.columns) + 1
+    workbook = client.get(url, {"grain": "year", "day": "2025-06-01", "export": "xlsx"})
+    assert workbook["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(b"".join(workbook.streaming_content))).active
+    cells = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert cells[0] == rows[0]  # the same header
+    assert [row[0] for row in cells[1:]] == [str(year) for year in range(2014, 2026)]
+    assert all(isinstance(value, int | float) for value in cells[-1][1:] if value is not None)  # numbers, not text
 
 
 @pytest.mark.parametrize(
