@@ -27,6 +27,7 @@ API_MODULES = [
     "inventory.api",
     "plans.api",
     "exchange.api",
+    "reports.api",
 ]
 
 router = DefaultRouter()
