@@ -76,6 +76,8 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("people", "employeecertification", ALL),
         ("inventory", "purchaseorder", ("approve", "view")),
         ("inventory", "costentry", ("add", "view")),
+        # The monthly maintenance report of their sites: downloaded, and e-mailed to whom they choose.
+        ("reports", "reportsubscription", ("add", "change", "view", "download")),
         ("investment", "*", VIEW),  # health, risk and the replacement forecast of their sites
     ],
     PLANNER: [
@@ -91,6 +93,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         # besides) and the column mappings they keep.
         ("exchange", "importrun", ("add", "view")),
         ("exchange", "columnmapping", ALL),
+        ("reports", "reportsubscription", ("download",)),  # the monthly maintenance report PDF
         # Asset investment planning: lifecycle figures, planned replacement years, forecast settings.
         ("investment", "assessedresource", VIEW),
         ("investment", "typelifecycle", ALL),
@@ -134,6 +137,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("core", "notification", ("view", "delete")),
         ("core", "documentsequence", VIEW),
         ("django_celery_beat", "*", ALL),
+        ("reports", "reportsubscription", (*ALL, "download")),
         ("investment", "*", ALL),
     ],
     INTEGRATOR: [

@@ -1,23 +1,17 @@
 """Files of the investment screens: the risk ranking as CSV (``core.csv_export``), the forecast table as
-CSV and as an XLSX workbook (openpyxl), each with what the screen shows (its filters and sites)."""
+CSV and as an XLSX workbook (``core.xlsx_export``), each with what the screen shows (its filters and sites)."""
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
-from django.utils import timezone
-from django.utils.text import slugify
+from django.http import FileResponse, HttpRequest, QueryDict, StreamingHttpResponse
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.styles import Font
 
-from core.csv_export import EXPORT_PARAM, CsvColumn, cell_text, csv_response, export_query, neutralise
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from core.csv_export import EXPORT_PARAM, CsvColumn, csv_response, export_query
+from core.xlsx_export import xlsx_response
 
 
 def _rounded(value: float | None) -> Decimal | None:
@@ -64,37 +58,9 @@ def table_csv(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, name: str
     return csv_response(rows, _indexed_columns(header), name=name)
 
 
-def _xlsx_cell(value: Any) -> Any:
-    """Numbers stay numbers; text (neutralised like the CSV's, so no cell runs as a formula) otherwise."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return cell_text(value)
-    if isinstance(value, int | float) or (isinstance(value, Decimal) and value.is_finite()):
-        return value
-    return neutralise(cell_text(value))
-
-
-def table_xlsx(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, name: str, title: str) -> HttpResponse:
-    """An XLSX download of a table: a bold, frozen header row and one row per line, numbers as numbers."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = str(title)[:31]
-    sheet.append([str(cell) for cell in header])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    for row in rows:
-        sheet.append([_xlsx_cell(value) for value in row])
-    for column in sheet.columns:
-        width = max(len(str(cell.value)) if cell.value is not None else 0 for cell in column)
-        sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 8), 50)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
-    filename = f"{slugify(str(name)) or 'export'}-{timezone.localdate().isoformat()}.xlsx"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+def table_xlsx(header: Sequence[Any], rows: Sequence[Sequence[Any]], *, name: str) -> FileResponse:
+    """An XLSX download of a table (``core.xlsx_export``: the CSV's cells, typed)."""
+    return xlsx_response(rows, _indexed_columns(header), name=name)
 
 
 def export_url(request: HttpRequest, kind: str) -> str:

@@ -57,9 +57,7 @@ def _forecast_page(request: HttpRequest, settings_form: ForecastSettingsForm | N
     if wants_csv(request):
         return exports.table_csv(EXPORT_HEADER, export_rows(forecast), name=_("replacement forecast"))
     if request.GET.get(EXPORT_PARAM) == "xlsx":
-        return exports.table_xlsx(
-            EXPORT_HEADER, export_rows(forecast), name=_("replacement forecast"), title=_("Replacement forecast")
-        )
+        return exports.table_xlsx(EXPORT_HEADER, export_rows(forecast), name=_("replacement forecast"))
     resources = in_horizon(assessed_resources(site_ids, now=now, components=False), years).select_related(
         "area__site", "resource_type"
     )

@@ -21,11 +21,13 @@ API_MODULES = [
     "orders.webhooks_api",
     "orders.adhoc_api",
     "orders.downtime_api",
+    "orders.failures_api",
     "assets.api",
     "people.api",
     "inventory.api",
     "plans.api",
     "exchange.api",
+    "reports.api",
     "investment.api",
 ]
 

@@ -252,6 +252,9 @@ BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
 IMPLICIT_CHANGE_SETS = env_bool("IMPLICIT_CHANGE_SETS", False)
 # Whoever submitted a change set may not approve it too.
 CHANGE_SET_FOUR_EYES = env_bool("CHANGE_SET_FOUR_EYES", True)
+# Completing corrective work asks what failed and why (failure problem and cause codes), wherever codes
+# apply to the order's equipment; off, they may still be given.
+FAILURE_CODES_REQUIRED = env_bool("FAILURE_CODES_REQUIRED", True)
 # Scheduler actions (notify, webhook, hold, ...): attempts before giving up, first retry delay, and who
 # hears of an action that failed for good (default: the ADMINS).
 MAINTENANCE_ACTION_RETRY_COUNT = env_int("MAINTENANCE_ACTION_RETRY_COUNT", 3)

@@ -8,8 +8,8 @@ from typing import Any
 from django import template
 from django.utils.safestring import SafeString
 
+from core.chart_svg import render_chart
 from core.charts import Chart
-from investment.chart_svg import render_bar_chart
 from investment.health import risk_class
 
 register = template.Library()
@@ -22,5 +22,5 @@ def risk_class_of(risk: int | None) -> tuple[str, Any]:
 
 @register.simple_tag
 def forecast_chart(chart: Chart) -> SafeString:
-    """The forecast chart drawn as SVG (``investment.chart_svg``)."""
-    return render_bar_chart(chart)
+    """The forecast chart drawn as SVG (``core.chart_svg``)."""
+    return render_chart(chart)

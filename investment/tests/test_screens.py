@@ -261,7 +261,7 @@ def test_the_forecast_shows_no_budget_and_exports_csv_and_xlsx(client, world):
 
     workbook = client.get(url, {"export": "xlsx"})
     assert workbook["Content-Type"].startswith("application/vnd.openxmlformats")
-    sheet = load_workbook(io.BytesIO(workbook.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(workbook.streaming_content))).active
     assert [cell.value for cell in sheet[1]][:3] == ["Year", "Site", "Currency"]
     assert sheet["G2"].value == pytest.approx(11255.09)
 

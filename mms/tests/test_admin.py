@@ -76,6 +76,8 @@ from orders.models import (
     DataValue,
     DowntimeKind,
     DowntimePeriod,
+    FailureCode,
+    FailureKind,
     LabourEntry,
     PlannedPart,
     SchedulerRun,
@@ -101,6 +103,7 @@ from plans.factories import (
     effective_plan,
 )
 from plans.models import ActivityAction, BillOfPartsLine, ChecklistItem, DataParameter, PersonnelRequirement
+from reports.models import ReportSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -258,6 +261,9 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
         event=WebhookEvent.EXECUTION_TRANSITION,
         transition="approve",
     ),
+    "orders.failurecode": lambda: FailureCode.objects.create(
+        kind=FailureKind.CAUSE, code=f"WEAR-{next(_numbers)}", name="Wear"
+    ),
     "orders.downtimeperiod": lambda: DowntimePeriod.objects.create(
         resource=ResourceFactory(), kind=DowntimeKind.DOWN, reason="Seal leaks", order=work_order_row()
     ),
@@ -298,6 +304,9 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     ),
     "django_celery_beat.clockedschedule": lambda: ClockedSchedule.objects.create(
         clocked_time=timezone.now() + datetime.timedelta(days=next(_numbers))
+    ),
+    "reports.reportsubscription": lambda: ReportSubscription.objects.create(
+        site=SiteFactory(), recipients=f"ops{next(_numbers)}@example.com"
     ),
 }
 
