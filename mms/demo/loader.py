@@ -6,6 +6,7 @@ from django.db import transaction
 
 from assets.models import Counter
 from mms.demo.equipment import EquipmentLoader
+from mms.demo.history import HistoryLoader
 from mms.demo.inventory import InventoryLoader
 from mms.demo.people import PeopleLoader
 from mms.demo.plan_loader import PlansLoader
@@ -14,7 +15,7 @@ from mms.demo.upkeep import UpkeepLoader
 from mms.demo.upsert import Outcome
 
 
-class DemoLoader(SitesLoader, PeopleLoader, UpkeepLoader, EquipmentLoader, InventoryLoader, PlansLoader):
+class DemoLoader(SitesLoader, PeopleLoader, UpkeepLoader, EquipmentLoader, InventoryLoader, PlansLoader, HistoryLoader):
     """Loads each part of the demo in dependency order and tallies what it did."""
 
     def load(self) -> dict[str, int]:
@@ -28,6 +29,7 @@ class DemoLoader(SitesLoader, PeopleLoader, UpkeepLoader, EquipmentLoader, Inven
         self.load_downtime()
         self.load_store()
         self.load_plans()
+        self.load_history()
         return {outcome.value: self.tally[outcome] for outcome in Outcome}
 
 
