@@ -218,15 +218,15 @@ class CorrectiveWork(HistoryBase):
 
     @staticmethod
     def shows_in_month(draft: Draft, first_day: datetime.date, last_day: datetime.date) -> bool:
-        """A Riverside breakdown reported in ``[first_day, last_day)`` with downtime, labour and parts."""
-        day = timezone.localdate(draft.fields["created_at"], ZONE)
-        return (
-            draft.site_code == SITE_RIVERSIDE
-            and draft.downtime is not None
-            and bool(draft.parts)
-            and bool(draft.labour)
-            and first_day <= day < last_day
-        )
+        """A Riverside breakdown of a resource in ``[first_day, last_day)``, closed, with downtime, labour
+        and parts (reported, worked and its parts used in those days)."""
+        if draft.site_code != SITE_RIVERSIDE or "resource" not in draft.fields or draft.downtime is None:
+            return False
+        if draft.fields["execution_state"] != ExecutionState.CLOSED or not draft.parts or not draft.labour:
+            return False
+        moments = [draft.fields["created_at"], *(at for _p, _q, at, _u in draft.parts)]
+        moments += [entry.started_at for entry in draft.labour if entry.started_at is not None]
+        return all(first_day <= timezone.localdate(moment, ZONE) < last_day for moment in moments)
 
     # --- The demo's own downtime: the orders behind it ---------------------------------------
     def scripted(self) -> None:
