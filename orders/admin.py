@@ -66,7 +66,7 @@ class DataValueInline(ReadOnlyInline):
 
 class LabourInline(ReadOnlyInline):
     model = LabourEntry
-    fields = ("employee", "started_at", "stopped_at", "hours", "cost", "currency")
+    fields = ("employee", "started_at", "stopped_at", "hours", "cost", "currency", "recorded_at", "entered_via")
     raw_id_fields = ("employee",)
 
 

@@ -29,6 +29,7 @@ from core.api.pagination import CountFreePagination
 from core.api.serializers import FlatRows, PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
 from core.api.sqlreuse import ReusedSQL
 from core.api.viewsets import ReadOnlyViewSet
+from core.devices import EntryChannel
 from core.scoping import visible_site_ids
 from inventory.models import StockLocation
 from orders import records, services
@@ -218,6 +219,8 @@ class LabourEntrySerializer(serializers.ModelSerializer):
             "currency",
             "cost",
             "note",
+            "recorded_at",
+            "entered_via",
             "updated_at",
         ]
         read_only_fields = fields
@@ -392,7 +395,7 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
     @action(detail=True, methods=["post"], url_path="clock/start", url_name="clock-start")
     def clock_start(self, request: Request, pk: Any = None) -> Response:
         """Start my clock on this order (one running clock per employee)."""
-        entry = records.labour_start(order=self.get_object(), user=request.user)
+        entry = records.labour_start(order=self.get_object(), user=request.user, entered_via=EntryChannel.API)
         return Response(LabourEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ClockStopSerializer, responses={200: LabourEntrySerializer})

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from assets import services as asset_services
+from core.devices import entry_channel
 from core.errors import ActionNotAllowed
 from core.views import is_htmx
 from orders import records
@@ -182,7 +183,13 @@ def labour_add(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         "labour",
         lambda order: LabourHoursForm(request.POST),
-        lambda order, data: records.labour_add(order=order, user=request.user, hours=data["hours"], note=data["note"]),
+        lambda order, data: records.labour_add(
+            order=order,
+            user=request.user,
+            hours=data["hours"],
+            note=data["note"],
+            entered_via=entry_channel(request),
+        ),
         _("Hours recorded."),
     )
 
@@ -194,7 +201,7 @@ def labour_clock(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     order = get_order(request, pk)
     try:
         if action == "start":
-            records.labour_start(order=order, user=request.user)
+            records.labour_start(order=order, user=request.user, entered_via=entry_channel(request))
             messages.success(request, _("Clock started."))
         elif action == "stop":
             entry = records.labour_stop(order=order, user=request.user)

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assets.models import Attachment
+from core.devices import EntryChannel
 from core.errors import ActionForbidden, ActionNotAllowed
 from inventory import services as inventory_services
 from inventory.models import Part, Reservation, StockBalance, StockLocation
@@ -108,6 +109,13 @@ def order_assign(*, order: WorkOrder, employees: Iterable[Employee], user: Any) 
 
 
 # --- Labour ------------------------------------------------------------------------------------
+def _channel(entered_via: str) -> str:
+    """The channel a caller says the entry came through (screens: ``core.devices.entry_channel``)."""
+    if entered_via not in EntryChannel.values:
+        raise ValueError(f"unknown entry channel {entered_via!r}")
+    return entered_via
+
+
 def _cost(entry: LabourEntry) -> None:
     employee = entry.employee
     entry.hourly_rate, entry.currency = employee.hourly_rate, employee.currency
@@ -115,8 +123,12 @@ def _cost(entry: LabourEntry) -> None:
 
 
 @transaction.atomic
-def labour_start(*, order: WorkOrder, user: Any, now: datetime.datetime | None = None) -> LabourEntry:
-    """Start the user's clock on the order (one running clock per employee)."""
+def labour_start(
+    *, order: WorkOrder, user: Any, now: datetime.datetime | None = None, entered_via: str = EntryChannel.UNKNOWN
+) -> LabourEntry:
+    """Start the user's clock on the order (one running clock per employee). ``entered_via``: the channel
+    (a screen passes phone or desktop from the request, the API ``api``); the entry keeps the channel it
+    was started through."""
     order = _locked(order)
     _check_recording(user, order)
     employee = _employee_of(user)
@@ -125,7 +137,10 @@ def labour_start(*, order: WorkOrder, user: Any, now: datetime.datetime | None =
         raise ActionNotAllowed(
             _("Your clock is already running on %(number)s; stop it first.") % {"number": running.order.number}
         )
-    entry = LabourEntry(order=order, employee=employee, started_at=now or timezone.now())
+    started = now or timezone.now()
+    entry = LabourEntry(
+        order=order, employee=employee, started_at=started, recorded_at=started, entered_via=_channel(entered_via)
+    )
     _cost(entry)
     try:
         with transaction.atomic():
@@ -169,8 +184,10 @@ def labour_add(
     hours: Any,
     employee: Employee | None = None,
     note: str = "",
+    entered_via: str = EntryChannel.UNKNOWN,
 ) -> LabourEntry:
-    """Record hours worked on the order (one's own; the owner role may record anyone's)."""
+    """Record hours worked on the order (one's own; the owner role may record anyone's). ``entered_via``:
+    the channel it came through (a screen passes phone or desktop from the request, the API ``api``)."""
     order = _locked(order)
     _check_recording(user, order)
     if employee is None:
@@ -182,7 +199,13 @@ def labour_add(
         raise ValidationError({"hours": _("Hours must be more than 0 and at most 24 per entry.")})
     if not employee.active or not employee.sites.filter(pk=order.site_id).exists():
         raise ValidationError({"employee": _("%(name)s is not active in this site.") % {"name": employee}})
-    entry = LabourEntry(order=order, employee=employee, hours=amount.quantize(HOURS, ROUND_HALF_UP), note=note[:300])
+    entry = LabourEntry(
+        order=order,
+        employee=employee,
+        hours=amount.quantize(HOURS, ROUND_HALF_UP),
+        note=note[:300],
+        entered_via=_channel(entered_via),
+    )
     _cost(entry)
     entry.save()
     return entry

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from assets.models import Attachment
 from core.api.serializers import PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
 from core.api.viewsets import BaseViewSetMixin
+from core.devices import EntryChannel
 from inventory.models import Part
 from orders import records
 from orders.api import LabourEntrySerializer
@@ -202,7 +203,7 @@ class LabourEntryViewSet(OrderRecordViewSet):
     input_serializer_class = LabourInputSerializer
 
     def record(self, order: WorkOrder, data: dict[str, Any]) -> Any:
-        return records.labour_add(order=order, user=self.request.user, **data)
+        return records.labour_add(order=order, user=self.request.user, entered_via=EntryChannel.API, **data)
 
 
 class CommentSerializer(serializers.ModelSerializer):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from core.devices import EntryChannel
 from inventory.models import Part
 from orders.models.workorders import WorkOrder
 from people.models import Employee
@@ -70,6 +71,13 @@ class LabourEntry(models.Model):
     currency = models.CharField(_("currency"), max_length=3, default="USD", editable=False)
     cost = models.DecimalField(_("cost"), max_digits=12, decimal_places=2, default=Decimal(0), editable=False)
     note = models.CharField(_("note"), max_length=300, blank=True)
+    # When the entry was made (a clock entry: when the clock started) and through what: the labour and
+    # adoption KPIs date labour by it and count what was entered by phone. Rows from before these were
+    # kept got their clock start (else their last change) as recorded_at, and no channel ("unknown").
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now, editable=False)
+    entered_via = models.CharField(
+        _("entered via"), max_length=10, choices=EntryChannel.choices, blank=True, default=EntryChannel.UNKNOWN
+    )
     history = HistoricalRecords()
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
@@ -95,7 +103,9 @@ class LabourEntry(models.Model):
                 name="labour_one_running_clock_per_employee",
                 violation_error_message=_("This employee's clock is already running on another order."),
             ),
+            models.CheckConstraint(condition=Q(entered_via__in=EntryChannel.values), name="labour_entered_via_valid"),
         ]
+        indexes = [models.Index(fields=["recorded_at"], name="labour_recorded_at")]
 
     def __str__(self) -> str:
         return f"{self.employee} {self.hours or '…'} h on {self.order.number}"
