@@ -33,6 +33,7 @@ from django.utils import timezone
 
 from assets.models import Area, AreaKind, Resource
 from core import roles
+from core.devices import EntryChannel
 from inventory.models import CostEntry, CostKind, MovementKind, Part, StockMovement
 from orders.models import (
     DowntimeKind,
@@ -308,8 +309,11 @@ def _labour(first_employee: int) -> int:
         "currency": "'KES'",
         "cost": "hours * 800",
     }
-    if "recorded_at" in {f.column for f in LabourEntry._meta.concrete_fields}:
-        labour["recorded_at"] = "closed_at"
+    # Two in three entered by phone, the others at a desk.
+    labour |= {
+        "recorded_at": "closed_at",
+        "entered_via": f"CASE WHEN id % 3 = 0 THEN '{EntryChannel.DESKTOP}' ELSE '{EntryChannel.PHONE}' END",
+    }
     rows = insert_select(LabourEntry, labour, source, [])
     posted = {
         "kind": f"'{CostKind.LABOUR}'",

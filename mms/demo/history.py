@@ -213,6 +213,7 @@ class History(CorrectiveWork, PreventiveWork):
             ],
         )
         for log, draft in self.holds:
+            assert draft.order is not None  # made above
             log.order = draft.order
         self.insert(ActionLog, [log for log, _draft in self.holds])
         self.insert(

@@ -18,6 +18,7 @@ from django.db import models
 from django.utils import timezone
 
 from assets.models import Container, Counter, Resource
+from core.devices import EntryChannel
 from inventory.models import (
     CostEntry,
     CostKind,
@@ -278,9 +279,18 @@ class HistoryBase:
                     hourly_rate=employee.hourly_rate,
                     currency=employee.currency,
                     cost=(hours * employee.hourly_rate).quantize(HOURS, rounding=ROUND_HALF_UP),
+                    recorded_at=stopped,
+                    entered_via=self.channel(employee),
                 )
             )
         return stopped
+
+    def channel(self, employee: Employee) -> str:
+        """Through what the hours were entered: mostly the technician's phone; by a supervisor at a desk
+        for people without a login of their own."""
+        if employee.user_id is None:
+            return EntryChannel.DESKTOP
+        return EntryChannel.PHONE if self.rng.random() < 0.75 else EntryChannel.DESKTOP
 
     def use_parts(self, draft: Draft, lines: Iterable[tuple[str, str]], at: datetime.datetime, by: Employee) -> None:
         """Parts used, but none that Riverside's store stocked then (see ``STORE_OPENED``)."""
