@@ -10,7 +10,7 @@ The history is made inside the database, one ``INSERT ... SELECT`` per table ove
 corrective, 5 % rework orders; about 2.5 % open, the newest most often; planned orders mostly closed by
 their late-due point, one in ten late, one in 25 skipped; corrective orders reworked now and then; half
 the closed breakdowns with a downtime period, half the closed orders with a labour entry (and its cost
-posted, as closing does), one corrective order in seven with a part used. On SQLite, N is capped at
+posted, as closing does), one corrective order in seven with a part used, one in twenty with a contractor's invoice. On SQLite, N is capped at
 ``SQLITE_MAX_N`` (a file database builds a million rows too slowly to be worth it; the line says so).
 """
 
@@ -93,7 +93,7 @@ def _int_div(a: str, b: str) -> str:
     return f"({a}) / ({b})" if connection.vendor == "postgresql" else f"CAST(({a}) / ({b}) AS integer)"
 
 
-def insert_select(model: type[models.Model], values: dict[str, str], source: str, params: list[Any]) -> int:
+def insert_select(model: type[models.Model], values: dict[str, str], source: str) -> int:
     """``INSERT INTO <model> (every column) SELECT <values> FROM (<source>)``; columns not in ``values``
     get NULL, their constant default, '' (text) or now (``updated_at``). Returns the rows inserted."""
     now = timezone.now()
@@ -103,7 +103,7 @@ def insert_select(model: type[models.Model], values: dict[str, str], source: str
             continue
         columns.append(connection.ops.quote_name(field.column))
         if field.column in values:
-            expressions.append(values[field.column])
+            expressions.append(values[field.column].replace("%", "%%"))  # modulo, not a placeholder
         elif field.null:
             expressions.append("NULL")
         elif isinstance(field, models.DateTimeField):
@@ -118,10 +118,10 @@ def insert_select(model: type[models.Model], values: dict[str, str], source: str
             raise ValueError(f"{model.__name__}.{field.name} needs a value")
     sql = (
         f"INSERT INTO {model._meta.db_table} ({', '.join(columns)}) "
-        f"SELECT {', '.join(expressions)} FROM ({source}) AS source"
+        f"SELECT {', '.join(expressions)} FROM ({source.replace('%', '%%')}) AS source"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*extra, *params])
+        cursor.execute(sql, extra)
         return cursor.rowcount
 
 
@@ -192,6 +192,7 @@ def build(n: int) -> dict[str, Any]:
         rows += _downtime()
         rows += _labour(first_employee)
         rows += _parts(part)
+        rows += _external()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             for model in (WorkOrder, DowntimePeriod, LabourEntry, CostEntry, StockMovement):
@@ -238,7 +239,7 @@ def _orders(
     values = {
         "resource_id": f"{first_resource} + r",
         "site_id": f"{first_site} + r % {SITES}",
-        "number": "'D-' || " + ("lpad(CAST(i AS text), 8, '0')" if connection.vendor == "postgresql" else "printf('%%08d', i)"),
+        "number": "'D-' || " + ("lpad(CAST(i AS text), 8, '0')" if connection.vendor == "postgresql" else "printf('%08d', i)"),
         "kind": f"CASE WHEN planned THEN '{OrderKind.PLANNED}' WHEN rework THEN '{OrderKind.REWORK}' ELSE '{OrderKind.CORRECTIVE}' END",
         "plan_instance_id": f"CASE WHEN planned THEN {first_instance} + r END",
         "activity_id": f"CASE WHEN planned THEN {activity} END",
@@ -263,7 +264,7 @@ def _orders(
         "closed_on_time": f"CASE WHEN {closed_at} IS NULL OR late IS NULL THEN NULL WHEN closed <= late THEN {_true()} ELSE {_false()} END",
         "state_reason": f"CASE WHEN state IN ('{ExecutionState.SKIPPED}', '{ExecutionState.REWORKED}') THEN 'Bench' ELSE '' END",
     }  # fmt: skip
-    return insert_select(WorkOrder, values, source, [])
+    return insert_select(WorkOrder, values, source)
 
 
 def _true() -> str:
@@ -288,7 +289,7 @@ def _downtime() -> int:
         "reason": "'Pump tripped'",
         "order_id": "id",
     }
-    return insert_select(DowntimePeriod, values, source, [])
+    return insert_select(DowntimePeriod, values, source)
 
 
 def _labour(first_employee: int) -> int:
@@ -314,7 +315,7 @@ def _labour(first_employee: int) -> int:
         "recorded_at": "closed_at",
         "entered_via": f"CASE WHEN id % 3 = 0 THEN '{EntryChannel.DESKTOP}' ELSE '{EntryChannel.PHONE}' END",
     }
-    rows = insert_select(LabourEntry, labour, source, [])
+    rows = insert_select(LabourEntry, labour, source)
     posted = {
         "kind": f"'{CostKind.LABOUR}'",
         "site_id": "site_id",
@@ -324,7 +325,7 @@ def _labour(first_employee: int) -> int:
         "currency": "'KES'",
         "incurred_on": _date("closed_at"),
     }
-    return rows + insert_select(CostEntry, posted, source, [])
+    return rows + insert_select(CostEntry, posted, source)
 
 
 def _parts(part: Part) -> int:
@@ -343,7 +344,25 @@ def _parts(part: Part) -> int:
         "reference": "number",
         "occurred_at": "closed_at",
     }
-    return insert_select(StockMovement, values, source, [])
+    return insert_select(StockMovement, values, source)
+
+
+def _external() -> int:
+    """A contractor's invoice against one closed corrective order in twenty."""
+    source = (
+        f"SELECT number, site_id, closed_at, id FROM {WorkOrder._meta.db_table} "
+        f"WHERE kind = '{OrderKind.CORRECTIVE}' AND execution_state = '{ExecutionState.CLOSED}' AND id % 20 = 11"
+    )
+    values = {
+        "kind": f"'{CostKind.EXTERNAL}'",
+        "site_id": "site_id",
+        "reference": "number",
+        "description": "'Contractor call-out'",
+        "amount": "15000 + (id % 40) * 500",
+        "currency": "'KES'",
+        "incurred_on": _date("closed_at"),
+    }
+    return insert_select(CostEntry, values, source)
 
 
 # --- Measuring -----------------------------------------------------------------------------------
