@@ -21,6 +21,7 @@ API_MODULES = [
     "orders.webhooks_api",
     "orders.adhoc_api",
     "orders.downtime_api",
+    "orders.failures_api",
     "assets.api",
     "people.api",
     "inventory.api",

@@ -13,6 +13,7 @@ PERIODIC_TASKS: list[dict[str, Any]] = [
     {"name": "Work orders: generate", "task": "orders.generate", "every_seconds": 60},
     {"name": "Work orders: advance schedule states", "task": "orders.advance_schedule", "every_seconds": 60},
     # Nightly, in the server's time zone (crontab entries instead of intervals).
+    {"name": "Backups: nightly archive", "task": "mms.backup", "crontab": {"hour": "1", "minute": "30"}},
     {"name": "Stores: reorder check", "task": "inventory.reorder_check", "crontab": {"hour": "2", "minute": "15"}},
     {
         "name": "Contracts: expiry notices",

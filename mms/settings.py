@@ -239,11 +239,22 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The heartbeat is stale (and /healthz unhealthy) when older than this.
 HEARTBEAT_STALE_SECONDS = env_int("HEARTBEAT_STALE_SECONDS", 180)
 
+# --- Backups -----------------------------------------------------------------------------------
+# Where `manage.py backup` and the nightly task write their archives (not inside MEDIA_ROOT), and how
+# many the nightly task keeps: the newest of each of the last BACKUP_KEEP_DAILY days and of the last
+# BACKUP_KEEP_WEEKLY ISO weeks that have one.
+BACKUP_DIR = env_path("BACKUP_DIR", VAR_DIR / "backups")
+BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
+BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
+
 # --- Maintenance -------------------------------------------------------------------------------
 # Planners skip change-set ceremony: a change set is made and approved for them.
 IMPLICIT_CHANGE_SETS = env_bool("IMPLICIT_CHANGE_SETS", False)
 # Whoever submitted a change set may not approve it too.
 CHANGE_SET_FOUR_EYES = env_bool("CHANGE_SET_FOUR_EYES", True)
+# Completing corrective work asks what failed and why (failure problem and cause codes), wherever codes
+# apply to the order's equipment; off, they may still be given.
+FAILURE_CODES_REQUIRED = env_bool("FAILURE_CODES_REQUIRED", True)
 # Scheduler actions (notify, webhook, hold, ...): attempts before giving up, first retry delay, and who
 # hears of an action that failed for good (default: the ADMINS).
 MAINTENANCE_ACTION_RETRY_COUNT = env_int("MAINTENANCE_ACTION_RETRY_COUNT", 3)

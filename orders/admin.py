@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -14,12 +16,15 @@ from simple_history.admin import SimpleHistoryAdmin
 from core.errors import ActionForbidden, ActionNotAllowed
 from orders import downtime, services
 from orders.models import (
+    PARENT_KIND,
     ActionLog,
     Assignment,
     ChecklistAnswer,
     Comment,
     DataValue,
     DowntimePeriod,
+    FailureCode,
+    FailureKind,
     LabourEntry,
     PlannedPart,
     SchedulerRun,
@@ -267,3 +272,41 @@ class DowntimePeriodAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{entity}: {error.message}", level=messages.ERROR)
             else:
                 self.message_user(request, f"{entity}: {_('back in service')}")
+
+
+class FailureCodeAdminForm(forms.ModelForm):
+    """A code's parents must be of the kind above it (a cause's problems, a remedy's causes): the
+    database cannot check a many-to-many against the row's kind, so the admin does."""
+
+    class Meta:
+        model = FailureCode
+        fields = ("kind", "code", "name", "description", "parents", "resource_types", "active")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind, parents = data.get("kind"), data.get("parents")
+        if kind and parents:
+            parent_kind = PARENT_KIND.get(FailureKind(kind))
+            if parent_kind is None:
+                raise ValidationError({"parents": _("Problems have no parents.")})
+            wrong = [str(parent) for parent in parents if parent.kind != parent_kind]
+            if wrong:
+                raise ValidationError(
+                    {
+                        "parents": _("Only %(kind)s codes can be parents here, not %(codes)s.")
+                        % {"kind": FailureKind(parent_kind).label.lower(), "codes": ", ".join(wrong)}
+                    }
+                )
+        return data
+
+
+@admin.register(FailureCode)
+class FailureCodeAdmin(SimpleHistoryAdmin):
+    """Problem, cause and remedy codes; deactivate a code rather than delete it (orders protect it)."""
+
+    form = FailureCodeAdminForm
+    list_display = ("code", "name", "kind", "active", "updated_at")
+    list_filter = ("kind", "active", ("parents", admin.RelatedOnlyFieldListFilter), "resource_types")
+    search_fields = ("code", "name", "description")
+    filter_horizontal = ("parents", "resource_types")
+    ordering = ("kind", "code")

@@ -36,6 +36,8 @@ from orders import records, services
 from orders.filters import WorkOrderFilterSet
 from orders.models import (
     Assignment,
+    FailureCode,
+    FailureKind,
     LabourEntry,
     PlannedPart,
     WorkOrder,
@@ -84,6 +86,9 @@ ORDER_FIELDS = [
     "signed_by",
     "signed_at",
     "signature_meaning",
+    "failure_problem",
+    "failure_cause",
+    "failure_remedy",
     "updated_at",
 ]
 
@@ -185,6 +190,21 @@ class AcceptSerializer(serializers.Serializer):
         required=False, allow_blank=True, default="", style={"input_type": "password"}, write_only=True
     )
     meaning = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class CompleteSerializer(serializers.Serializer):
+    """Completing: for corrective work, the failure codes (ids; the problem and cause are required where
+    ``FAILURE_CODES_REQUIRED`` and codes apply to the order's equipment). Codes left out keep the order's."""
+
+    failure_problem = PrimaryKeyRelatedField(
+        queryset=FailureCode.objects.filter(kind=FailureKind.PROBLEM), required=False, allow_null=True
+    )
+    failure_cause = PrimaryKeyRelatedField(
+        queryset=FailureCode.objects.filter(kind=FailureKind.CAUSE), required=False, allow_null=True
+    )
+    failure_remedy = PrimaryKeyRelatedField(
+        queryset=FailureCode.objects.filter(kind=FailureKind.REMEDY), required=False, allow_null=True
+    )
 
 
 class JoinSerializer(serializers.Serializer):
@@ -326,11 +346,14 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         """released -> in progress (executing role with valid certifications)."""
         return self._simple(services.order_begin)
 
-    @extend_schema(request=None, responses={200: WorkOrderDetailSerializer})
+    @extend_schema(request=CompleteSerializer, responses={200: WorkOrderDetailSerializer})
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: Any = None) -> Response:
-        """in progress -> waiting for acceptance (required checklist items and data recorded)."""
-        return self._simple(services.order_complete)
+        """in progress -> waiting for acceptance (required checklist items and data recorded; for corrective
+        work the failure problem and cause: 400 with the field's error when missing or not applicable)."""
+        order = self.get_object()
+        data = self._input(CompleteSerializer, request)
+        return self._answer(services.order_complete(order=order, user=request.user, **data))
 
     @extend_schema(request=AcceptSerializer, responses={200: WorkOrderDetailSerializer})
     @action(detail=True, methods=["post"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django.core.validators import RegexValidator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -25,6 +26,9 @@ from orders.models import (
 )
 from orders.services import TECHNICIAN_ROLE
 from plans.models import MaintenancePlan, Priority
+
+# A failure code filter's value: a code's id, or "none" (orders without a code there).
+FAILURE_CODE_VALUE = RegexValidator(r"^(none|[0-9]{1,18})$", _("Give a failure code id, or none."))
 
 
 class WorkOrderFilterSet(django_filters.FilterSet):
@@ -61,6 +65,18 @@ class WorkOrderFilterSet(django_filters.FilterSet):
     requested_by_me = django_filters.BooleanFilter(label=_("Requested by me"), method="filter_requested_by_me")
     due_after = django_filters.IsoDateTimeFilter(label=_("Due from"), field_name="due_at", lookup_expr="gte")
     due_before = django_filters.IsoDateTimeFilter(label=_("Due before"), field_name="due_at", lookup_expr="lt")
+
+    # Failure codes (an id, or "none" for orders without one): the drill-down of the failure Pareto
+    # (reports.kpis.failures).
+    failure_problem = django_filters.CharFilter(
+        label=_("Failure problem"), method="filter_failure", validators=[FAILURE_CODE_VALUE]
+    )
+    failure_cause = django_filters.CharFilter(
+        label=_("Failure cause"), method="filter_failure", validators=[FAILURE_CODE_VALUE]
+    )
+    failure_remedy = django_filters.CharFilter(
+        label=_("Remedy"), method="filter_failure", validators=[FAILURE_CODE_VALUE]
+    )
 
     class Meta:
         model = WorkOrder
@@ -132,3 +148,10 @@ class WorkOrderFilterSet(django_filters.FilterSet):
             return queryset
         user_id = getattr(self._user(), "pk", None)
         return queryset.filter(requester_id=user_id) if value else queryset.exclude(requester_id=user_id)
+
+    def filter_failure(self, queryset: QuerySet[WorkOrder], name: str, value: str) -> QuerySet[WorkOrder]:
+        if not value:
+            return queryset
+        if value == "none":
+            return queryset.filter(**{f"{name}__isnull": True})
+        return queryset.filter(**{f"{name}_id": int(value)})

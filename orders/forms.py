@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
@@ -13,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from assets.models import Counter
 from inventory.models import Part, StockLocation
-from orders.models import DowntimeKind, WorkOrder
+from orders.models import DowntimeKind, FailureCode, FailureKind, WorkOrder
 from people.models import Employee
 
 REASON_MAX = 1000
@@ -88,6 +89,39 @@ class AcceptForm(forms.Form):
         else:
             del self.fields["password"]
             del self.fields["meaning"]
+
+
+class CompleteForm(forms.Form):
+    """Complete; for corrective work, what failed (problem), why (cause) and what was done (remedy),
+    offered from the codes for the order's equipment. The service checks the combination."""
+
+    failure_problem = forms.ModelChoiceField(
+        label=_("What failed (problem)"), queryset=FailureCode.objects.none(), required=False
+    )
+    failure_cause = forms.ModelChoiceField(label=_("Why (cause)"), queryset=FailureCode.objects.none(), required=False)
+    failure_remedy = forms.ModelChoiceField(
+        label=_("What was done (remedy)"), queryset=FailureCode.objects.none(), required=False
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        choices: Mapping[str, QuerySet[FailureCode]] | None = None,
+        required: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        choices = choices or {}
+        for name, kind in (
+            ("failure_problem", FailureKind.PROBLEM),
+            ("failure_cause", FailureKind.CAUSE),
+            ("failure_remedy", FailureKind.REMEDY),
+        ):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = choices.get(kind, FailureCode.objects.none())
+        self.fields["failure_problem"].required = required
+        self.fields["failure_cause"].required = required
 
 
 class JoinForm(forms.Form):

@@ -30,12 +30,13 @@ from core.notifications import notify
 from core.numbering import numbers_allocate
 from core.scoping import is_administrator, user_group_ids, visible_site_ids
 from inventory import services as inventory_services
-from orders import downtime
+from orders import downtime, failures
 from orders.models import (
     OPEN_STATES,
     Assignment,
     DowntimeKind,
     ExecutionState,
+    FailureCode,
     OrderKind,
     PlannedPart,
     WorkOrder,
@@ -566,8 +567,16 @@ def order_begin(*, order: WorkOrder, user: Any) -> WorkOrder:
 
 
 @transaction.atomic
-def order_complete(*, order: WorkOrder, user: Any) -> WorkOrder:
-    """The work is done: required checklist items answered and data collected (then auto-accept)."""
+def order_complete(
+    *,
+    order: WorkOrder,
+    user: Any,
+    failure_problem: FailureCode | None = None,
+    failure_cause: FailureCode | None = None,
+    failure_remedy: FailureCode | None = None,
+) -> WorkOrder:
+    """The work is done: required checklist items answered and data collected, and for corrective work
+    what failed, why and what was done (then auto-accept). Codes not given keep what the order has."""
     order = _lock(order)
     _check_visible(user, order)
     if not is_executor(user, order):
@@ -576,6 +585,10 @@ def order_complete(*, order: WorkOrder, user: Any) -> WorkOrder:
         missing = order.missing_for_completion()
         if missing:
             raise ActionNotAllowed(_("Still to answer before completing: %(items)s.") % {"items": "; ".join(missing)})
+        failures.check_failure_codes(
+            order,
+            {"failure_problem": failure_problem, "failure_cause": failure_cause, "failure_remedy": failure_remedy},
+        )
     _transition(order, "complete")
     _save(order, user, "complete")
     if order.activity is not None and order.activity.auto_accept:

@@ -40,6 +40,7 @@ from core.views import safe_next, screen
 from inventory.models import StockLocation
 from orders import records, services
 from orders.exports import ORDER_COLUMNS
+from orders.failures import failure_code_choices, failure_codes_asked, failure_codes_required
 from orders.filters import WorkOrderFilterSet
 from orders.forms import (
     AcceptForm,
@@ -48,6 +49,7 @@ from orders.forms import (
     BulkActionForm,
     CancelForm,
     CommentForm,
+    CompleteForm,
     JoinForm,
     LabourHoursForm,
     ReadingForm,
@@ -62,6 +64,7 @@ from orders.models import (
     ChecklistAnswer,
     Comment,
     ExecutionState,
+    FailureKind,
     LabourEntry,
     PlannedPart,
     ScheduleState,
@@ -176,6 +179,9 @@ def detail_queryset(user: Any) -> QuerySet[WorkOrder]:
             "joined_into",
             "signed_by",
             "counter",
+            "failure_problem",
+            "failure_cause",
+            "failure_remedy",
         )
         .prefetch_related(
             Prefetch("assignments", queryset=Assignment.objects.select_related("employee")),
@@ -360,6 +366,7 @@ def detail_context(
             if buttons.release and order.planned_parts.all()
             else None
         ),
+        "complete_form": bound.get("complete") or (complete_form(order) if buttons.complete else None),
         "join_form": bound.get("join") or (JoinForm(targets=join_targets(user, order)) if buttons.join else None),
         "open_section": next(iter(bound), ""),
     }
@@ -381,8 +388,21 @@ def detail_url(order: WorkOrder, anchor: str = "") -> str:
 
 
 # --- Transitions -------------------------------------------------------------------------------
+def complete_form(order: WorkOrder, data: Any = None) -> CompleteForm | None:
+    """The completion form of corrective work (failure codes for its equipment), or None where it asks
+    nothing (planned work, or no codes apply)."""
+    if not failure_codes_asked(order):
+        return None
+    choices = {kind: failure_code_choices(order, kind) for kind in FailureKind.values}
+    if not choices[FailureKind.PROBLEM].exists():
+        return None
+    return CompleteForm(data, choices=choices, required=failure_codes_required(order))
+
+
 def transition_form(action: str, order: WorkOrder, user: Any, data: Any) -> forms.Form | None:
     requires_signature = bool(order.activity and order.activity.requires_signature)
+    if action == "complete":
+        return complete_form(order, data)
     if action in ("rework", "skip", "reject"):
         return ReasonForm(data, prefix=action)
     if action == "cancel":
@@ -404,7 +424,13 @@ def transition_call(action: str, order: WorkOrder, user: Any, data: dict[str, An
     if action == "begin":
         return services.order_begin(order=order, user=user)
     if action == "complete":
-        return services.order_complete(order=order, user=user)
+        return services.order_complete(
+            order=order,
+            user=user,
+            failure_problem=data.get("failure_problem"),
+            failure_cause=data.get("failure_cause"),
+            failure_remedy=data.get("failure_remedy"),
+        )
     if action == "accept":
         return services.order_accept(
             order=order, user=user, password=data.get("password"), meaning=data.get("meaning", "")
@@ -454,7 +480,10 @@ def order_transition(request: HttpRequest, pk: int, action: str) -> HttpResponse
     except (ActionNotAllowed, ValidationError) as refusal:
         text = refusal.message if isinstance(refusal, ActionNotAllowed) else " ".join(refusal.messages)
         if form is not None and not target:
-            form.add_error(None, text)
+            if isinstance(refusal, ValidationError):
+                add_service_error(form, refusal)
+            else:
+                form.add_error(None, text)
             return render_detail(request, get_order(request, pk, full=True), status=409, bound={action: form})
         messages.error(request, text)
         return redirect(target or detail_url(order))

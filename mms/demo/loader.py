@@ -13,6 +13,7 @@ from mms.demo.plan_loader import PlansLoader
 from mms.demo.sites import SitesLoader
 from mms.demo.upkeep import UpkeepLoader
 from mms.demo.upsert import Outcome
+from orders.failures import failure_codes_load_defaults
 
 
 class DemoLoader(SitesLoader, PeopleLoader, UpkeepLoader, EquipmentLoader, InventoryLoader, PlansLoader, HistoryLoader):
@@ -23,6 +24,7 @@ class DemoLoader(SitesLoader, PeopleLoader, UpkeepLoader, EquipmentLoader, Inven
         self.load_areas()
         self.load_users_and_people()
         self.load_resource_types()
+        failure_codes_load_defaults()  # the ISO 14224-like problems, causes and remedies orders are coded with
         self.load_equipment()
         self.load_inventory()
         self.load_spare_parts()

@@ -74,6 +74,8 @@ from orders.models import (
     DataValue,
     DowntimeKind,
     DowntimePeriod,
+    FailureCode,
+    FailureKind,
     LabourEntry,
     PlannedPart,
     SchedulerRun,
@@ -252,6 +254,9 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
         order=work_order_row(),
         event=WebhookEvent.EXECUTION_TRANSITION,
         transition="approve",
+    ),
+    "orders.failurecode": lambda: FailureCode.objects.create(
+        kind=FailureKind.CAUSE, code=f"WEAR-{next(_numbers)}", name="Wear"
     ),
     "orders.downtimeperiod": lambda: DowntimePeriod.objects.create(
         resource=ResourceFactory(), kind=DowntimeKind.DOWN, reason="Seal leaks", order=work_order_row()

@@ -19,6 +19,12 @@ from orders.models.downtime import (
     DowntimePeriod,
     DowntimePeriodQuerySet,
 )
+from orders.models.failures import (
+    PARENT_KIND,
+    FailureCode,
+    FailureCodeQuerySet,
+    FailureKind,
+)
 from orders.models.records import (
     Assignment,
     ChecklistAnswer,
@@ -45,6 +51,7 @@ __all__ = [
     "CLOSED_STATES",
     "NEXT_POINT",
     "OPEN_STATES",
+    "PARENT_KIND",
     "PARTIAL_FK_INDEXES",
     "SCHEDULE_ORDER",
     "ActionLog",
@@ -57,6 +64,9 @@ __all__ = [
     "DowntimePeriod",
     "DowntimePeriodQuerySet",
     "ExecutionState",
+    "FailureCode",
+    "FailureCodeQuerySet",
+    "FailureKind",
     "LabourEntry",
     "OrderKind",
     "PlannedPart",

@@ -21,6 +21,7 @@ from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 from assets.models import Area, Container, Counter, EntityLinkMixin, Material, Resource, exactly_one_entity
 from core.history import BulkWrittenHistory, FSMHistoryBase
+from orders.models.failures import FailureCode, FailureKind
 from plans.models import (
     Activity,
     PlanInstance,
@@ -91,6 +92,9 @@ PARTIAL_FK_INDEXES = [
     "rework_of",
     "joined_into",
     "signed_by",
+    "failure_problem",
+    "failure_cause",
+    "failure_remedy",
 ]
 
 
@@ -282,6 +286,40 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
     signature_meaning = models.CharField(_("meaning of the signature"), max_length=200, blank=True)
 
+    # What failed, why and what was done (``orders.models.failures``), given when corrective work is
+    # completed. The kind of each code is checked by ``limit_choices_to`` (forms, admin, ``full_clean``)
+    # and by ``services.order_complete``: a database check cannot look into another table.
+    failure_problem = models.ForeignKey(
+        FailureCode,
+        verbose_name=_("failure problem"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": FailureKind.PROBLEM},
+        db_index=False,  # a partial index (non-null values only) below
+    )
+    failure_cause = models.ForeignKey(
+        FailureCode,
+        verbose_name=_("failure cause"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": FailureKind.CAUSE},
+        db_index=False,  # a partial index (non-null values only) below
+    )
+    failure_remedy = models.ForeignKey(
+        FailureCode,
+        verbose_name=_("remedy"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"kind": FailureKind.REMEDY},
+        db_index=False,  # a partial index (non-null values only) below
+    )
+
     # History rows are read per order (by ``id``) or by date; indexes on the copied columns would only
     # slow down the scheduler, which writes a history row for every order it moves.
     history = BulkWrittenHistory(
@@ -301,6 +339,9 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
             "site",
             "joined_into",
             "rework_of",
+            "failure_problem",
+            "failure_cause",
+            "failure_remedy",
             "updated_at",
         ],
     )
