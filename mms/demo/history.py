@@ -63,6 +63,8 @@ from orders.models import (
     ChecklistAnswer,
     DataValue,
     DowntimePeriod,
+    FailureCode,
+    FailureKind,
     LabourEntry,
     OrderKind,
     PlannedPart,
@@ -140,6 +142,7 @@ class History(CorrectiveWork, PreventiveWork):
     def write(self) -> None:
         """Every row of the history in bulk, with one history row each (dated when it happened)."""
         numbers = dict(zip(map(id, self.drafts), allocate_order_numbers(len(self.drafts)), strict=True))
+        codes = {(code.kind, code.code): code for code in FailureCode.objects.all()}
         # Orders pointing at other orders (reworks, joined duplicates) go in after the orders they point at.
         for pointing in (False, True):
             group = [draft for draft in self.drafts if (draft.points_to is not None) is pointing]
@@ -148,7 +151,7 @@ class History(CorrectiveWork, PreventiveWork):
                 if draft.points_to is not None:
                     kind = "rework_of" if fields["kind"] == OrderKind.REWORK else "joined_into"
                     fields[kind] = draft.points_to.order
-                draft.order = WorkOrder(**fields)
+                draft.order = WorkOrder(**fields, **self.failure_fields(draft, codes))
                 self.dated(draft.order, draft.last_event, draft.actor)
             self.insert(WorkOrder, [draft.order for draft in group])
         movements: list[StockMovement] = []
@@ -223,6 +226,24 @@ class History(CorrectiveWork, PreventiveWork):
         for period, draft in self.links:
             # The demo's own periods point at the orders behind them, as reporting a breakdown does.
             DowntimePeriod.objects.filter(pk=period.pk).update(order=draft.order)
+
+    @staticmethod
+    def failure_fields(draft: Draft, codes: dict[tuple[str, str], FailureCode]) -> dict[str, FailureCode]:
+        """The failure codes of completed corrective work (problem, cause and remedy), and of work being
+        diagnosed (problem and cause), from the default set (``orders.failures``); a code the
+        administrators removed is left out."""
+        if not draft.codes[0] or draft.fields.get("started_at") is None:
+            return {}
+        kinds = [FailureKind.PROBLEM, FailureKind.CAUSE, FailureKind.REMEDY]
+        if draft.fields.get("completed_at") is None:
+            kinds = kinds[:2]
+        names = {
+            FailureKind.PROBLEM: "failure_problem",
+            FailureKind.CAUSE: "failure_cause",
+            FailureKind.REMEDY: "failure_remedy",
+        }
+        found = {names[kind]: codes.get((kind, code)) for kind, code in zip(kinds, draft.codes, strict=False)}
+        return {name: code for name, code in found.items() if code is not None}
 
     def labour_posted(self, draft: Draft) -> list[CostEntry]:
         """What ``labour_cost_post`` posts when the order closes: its labour cost per currency."""

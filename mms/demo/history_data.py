@@ -29,7 +29,7 @@ class Failure:
     ``hours``: the range of the repair's duration; ``people``: how many work on it (each logs the hours);
     ``wait_days``: days between release and the start of the work (parts or a contractor awaited);
     ``parts``: (part number, quantity) used; ``external``: (vendor code or "", what was bought, lowest
-    and highest amount in the vendor's currency or KES); ``codes``: (problem, cause, remedy) failure codes.
+    and highest amount in the vendor's currency or KES); ``codes``: the (problem, cause, remedy) failure codes of ``orders.failures.DEFAULT_CODES``.
     """
 
     title: str
@@ -52,7 +52,7 @@ PUMP = [
         people=2,
         wait_days=(3, 7),
         external=("V-LPE", "Workshop overhaul: impeller, wear rings and shaft sleeve", 160000, 240000),
-        codes=("LOW_OUTPUT", "WEAR", "OVERHAUL"),
+        codes=("LOO", "WEAR", "OVERHAUL"),
     ),
     Failure(
         "Mechanical seal leaking at the drive end",
@@ -60,7 +60,7 @@ PUMP = [
         (3, 6),
         people=2,
         parts=(("MS-NK150-48", "1"),),
-        codes=("LEAK", "WEAR", "REPLACE"),
+        codes=("ELP", "WEAR", "REPLACE"),
     ),
     Failure(
         "Pump bearing noisy and running hot",
@@ -68,7 +68,7 @@ PUMP = [
         (4, 8),
         people=2,
         parts=(("BRG-6309-2Z", "2"),),
-        codes=("NOISE", "LUBRICATION", "REPLACE"),
+        codes=("NOI", "LUBRICATION", "REPLACE"),
     ),
     Failure(
         "Pump tripped on high vibration",
@@ -76,21 +76,21 @@ PUMP = [
         (2, 4),
         wait_days=(0, 1),
         external=("V-LPE", "Laser alignment of pump and motor", 18000, 35000),
-        codes=("VIBRATION", "MISALIGNMENT", "ADJUST"),
+        codes=("VIB", "MISALIGNMENT", "ADJUST"),
     ),
     Failure(
         "Suction strainer blocked with lake weed",
         True,
         (1, 3),
         people=2,
-        codes=("LOW_OUTPUT", "BLOCKAGE", "CLEAN"),
+        codes=("LOO", "BLOCKAGE", "CLEAN"),
     ),
     Failure(
         "Flange gasket weeping on the discharge side",
         False,
         (1, 2),
         priority=Priority.NORMAL,
-        codes=("LEAK", "WEAR", "ADJUST"),
+        codes=("ELP", "WEAR", "ADJUST"),
     ),
 ]
 MOTOR = [
@@ -102,9 +102,9 @@ MOTOR = [
         people=2,
         wait_days=(5, 9),
         external=("V-LPE", "Motor rewind, 90 kW, with new bearings and a test certificate", 320000, 460000),
-        codes=("TRIP", "INSULATION", "REPLACE"),
+        codes=("UST", "ELECTRICAL", "REPLACE"),
     ),
-    Failure("Motor tripped on overload", True, (1, 3), trade=ELECTRICAL, codes=("TRIP", "OVERLOAD", "RESET")),
+    Failure("Motor tripped on overload", True, (1, 3), trade=ELECTRICAL, codes=("UST", "OVERHEAT", "RESET")),
     Failure(
         "Motor drive-end bearing failed",
         True,
@@ -113,14 +113,14 @@ MOTOR = [
         wait_days=(1, 3),
         parts=(("BRG-6312-2Z", "1"),),
         external=("V-LPE", "Motor workshop: bearing change, balancing and test run", 25000, 45000),
-        codes=("NOISE", "WEAR", "REPLACE"),
+        codes=("NOI", "WEAR", "REPLACE"),
     ),
     Failure(
         "Motor running hot: fan cover clogged by lake flies",
         False,
         (0.5, 1),
         priority=Priority.NORMAL,
-        codes=("OVERHEATING", "CONTAMINATION", "CLEAN"),
+        codes=("OHE", "CONTAMINATION", "CLEAN"),
     ),
 ]
 CHLORINATOR = [
@@ -130,7 +130,7 @@ CHLORINATOR = [
         (2, 4),
         priority=Priority.URGENT,
         parts=(("KIT-V10K-VR", "1"),),
-        codes=("LOW_OUTPUT", "WEAR", "REPLACE"),
+        codes=("LOO", "WEAR", "REPLACE"),
     ),
     Failure(
         "Chlorine smell at the drum connection",
@@ -139,9 +139,9 @@ CHLORINATOR = [
         people=2,
         priority=Priority.URGENT,
         parts=(("GSK-CL2-LEAD", "2"),),
-        codes=("LEAK", "SEAL", "REPLACE"),
+        codes=("ELP", "WEAR", "REPLACE"),
     ),
-    Failure("Injector blocked: no vacuum", True, (1, 2), codes=("LOW_OUTPUT", "BLOCKAGE", "CLEAN")),
+    Failure("Injector blocked: no vacuum", True, (1, 2), codes=("LOO", "BLOCKAGE", "CLEAN")),
 ]
 DOSING_PUMP = [
     Failure(
@@ -151,7 +151,7 @@ DOSING_PUMP = [
         people=2,
         wait_days=(3, 7),
         external=("V-LPE", "Workshop overhaul: impeller, wear rings and shaft sleeve", 160000, 240000),
-        codes=("LOW_OUTPUT", "WEAR", "OVERHAUL"),
+        codes=("LOO", "WEAR", "OVERHAUL"),
     ),
     Failure(
         "Diaphragm ruptured: no hypochlorite dosing",
@@ -159,13 +159,13 @@ DOSING_PUMP = [
         (1, 3),
         priority=Priority.URGENT,
         parts=(("KIT-GMXA-DIA", "1"),),
-        codes=("NO_OUTPUT", "WEAR", "REPLACE"),
+        codes=("BRD", "WEAR", "REPLACE"),
     ),
     Failure(
         "Dosing pump losing prime (air in the suction line)",
         True,
         (0.5, 1.5),
-        codes=("LOW_OUTPUT", "AIR_LOCK", "ADJUST"),
+        codes=("LOO", "OPERATION", "ADJUST"),
     ),
 ]
 GENERATOR = [
@@ -176,7 +176,7 @@ GENERATOR = [
         people=2,
         wait_days=(4, 10),
         external=("V-NPS", "Turbocharger exchange unit, fitted", 180000, 260000),
-        codes=("UNSTABLE", "WEAR", "REPLACE"),
+        codes=("ERO", "WEAR", "REPLACE"),
     ),
     Failure(
         "Generator failed to start on the weekly test run",
@@ -185,21 +185,21 @@ GENERATOR = [
         trade=ELECTRICAL,
         wait_days=(0, 2),
         external=("V-NPS", "Call-out: starter motor overhaul", 15000, 30000),
-        codes=("NO_START", "ELECTRICAL", "REPAIR"),
+        codes=("FTS", "ELECTRICAL", "REPAIR"),
     ),
     Failure(
         "Radiator fan belt broken",
         True,
         (1, 2),
         parts=(("VB-XPA-1250", "1"),),
-        codes=("OVERHEATING", "WEAR", "REPLACE"),
+        codes=("OHE", "WEAR", "REPLACE"),
     ),
     Failure(
         "Generator surging on load: fuel filter clogged",
         True,
         (1, 2),
         parts=(("FLT-FUEL-FS1280", "1"),),
-        codes=("UNSTABLE", "CONTAMINATION", "REPLACE"),
+        codes=("ERO", "CONTAMINATION", "REPLACE"),
     ),
     Failure(
         "Battery charger showing fault",
@@ -207,7 +207,7 @@ GENERATOR = [
         (1, 2),
         trade=ELECTRICAL,
         priority=Priority.NORMAL,
-        codes=("ALARM", "ELECTRICAL", "REPAIR"),
+        codes=("PDE", "ELECTRICAL", "REPAIR"),
     ),
 ]
 FLOW_METER = [
@@ -216,7 +216,7 @@ FLOW_METER = [
         True,
         (1, 3),
         trade=ELECTRICAL,
-        codes=("WRONG_READING", "CONTAMINATION", "CLEAN"),
+        codes=("AIR", "CONTAMINATION", "CLEAN"),
     ),
     Failure(
         "Transmitter display dead after a lightning storm",
@@ -225,7 +225,7 @@ FLOW_METER = [
         trade=ELECTRICAL,
         wait_days=(2, 6),
         external=("V-LPE", "MAG 6000 transmitter board exchange", 40000, 65000),
-        codes=("NO_OUTPUT", "ELECTRICAL", "REPLACE"),
+        codes=("BRD", "ELECTRICAL", "REPLACE"),
     ),
 ]
 VEHICLE = [
@@ -235,7 +235,7 @@ VEHICLE = [
         (1, 2),
         priority=Priority.NORMAL,
         external=("", "Tyre centre, Kisumu: tyre 265/65 R17", 14000, 19000),
-        codes=("DAMAGE", "EXTERNAL", "REPLACE"),
+        codes=("STD", "EXTERNAL", "REPLACE"),
     ),
     Failure(
         "Brakes squealing: front pads worn",
@@ -243,9 +243,9 @@ VEHICLE = [
         (1, 2),
         wait_days=(0, 2),
         external=("", "Dealer workshop: front brake pads and discs skimmed", 12000, 21000),
-        codes=("NOISE", "WEAR", "REPLACE"),
+        codes=("NOI", "WEAR", "REPLACE"),
     ),
-    Failure("Vehicle battery flat", True, (0.5, 1), trade=ELECTRICAL, codes=("NO_START", "ELECTRICAL", "REPLACE")),
+    Failure("Vehicle battery flat", True, (0.5, 1), trade=ELECTRICAL, codes=("FTS", "ELECTRICAL", "REPLACE")),
 ]
 TANK = [
     Failure(
@@ -253,14 +253,14 @@ TANK = [
         False,
         (1, 2),
         priority=Priority.NORMAL,
-        codes=("DAMAGE", "CORROSION", "REPAIR"),
+        codes=("STD", "CORROSION", "REPAIR"),
     ),
     Failure(
         "Level sensor cable chewed by rodents",
         False,
         (1, 3),
         trade=ELECTRICAL,
-        codes=("WRONG_READING", "EXTERNAL", "REPAIR"),
+        codes=("AIR", "EXTERNAL", "REPAIR"),
     ),
 ]
 BOOSTER = [
@@ -271,21 +271,21 @@ BOOSTER = [
         trade=ELECTRICAL,
         wait_days=(0, 1),
         external=("V-LPE", "Grundfos service engineer: CUE drive fault finding and reset", 20000, 40000),
-        codes=("TRIP", "ELECTRICAL", "RESET"),
+        codes=("UST", "ELECTRICAL", "RESET"),
     ),
     Failure(
         "Non-return valve passing: set cycling at night",
         True,
         (3, 5),
         people=2,
-        codes=("UNSTABLE", "WEAR", "REPAIR"),
+        codes=("ERO", "WEAR", "REPAIR"),
     ),
     Failure(
         "Pressure transmitter failed: set running erratically",
         True,
         (1, 2),
         trade=ELECTRICAL,
-        codes=("WRONG_READING", "ELECTRICAL", "REPLACE"),
+        codes=("AIR", "ELECTRICAL", "REPLACE"),
     ),
     Failure(
         "Shaft seal leaking on pump 1 of the set",
@@ -294,7 +294,7 @@ BOOSTER = [
         people=2,
         wait_days=(1, 4),
         external=("V-LPE", "CR 32 shaft seal kit", 28000, 42000),
-        codes=("LEAK", "WEAR", "REPLACE"),
+        codes=("ELP", "WEAR", "REPLACE"),
     ),
 ]
 RESERVOIR = [
@@ -303,7 +303,7 @@ RESERVOIR = [
         False,
         (1, 3),
         people=2,
-        codes=("LEAK", "CORROSION", "REPAIR"),
+        codes=("ELP", "CORROSION", "REPAIR"),
     ),
 ]
 AUTOCLAVE = [
@@ -315,7 +315,7 @@ AUTOCLAVE = [
         priority=Priority.URGENT,
         wait_days=(0, 3),
         parts=(("GSK-3870-DOOR", "1"),),
-        codes=("LEAK", "WEAR", "REPLACE"),
+        codes=("ELP", "WEAR", "REPLACE"),
     ),
     Failure(
         "Cycle aborted: low temperature fault",
@@ -325,14 +325,14 @@ AUTOCLAVE = [
         priority=Priority.URGENT,
         wait_days=(1, 4),
         external=("V-MEA", "Tuttnauer service visit: temperature probe recalibration", 180, 320),
-        codes=("ALARM", "CALIBRATION", "ADJUST"),
+        codes=("PDE", "CONTROL", "ADJUST"),
     ),
     Failure(
         "Chamber not draining: strainer blocked",
         True,
         (0.5, 1.5),
         trade=BIOMEDICAL,
-        codes=("BLOCKAGE", "CONTAMINATION", "CLEAN"),
+        codes=("PLU", "CONTAMINATION", "CLEAN"),
     ),
 ]
 CONCENTRATOR = [
@@ -344,7 +344,7 @@ CONCENTRATOR = [
         wait_days=(2, 8),
         parts=(("FLT-OC-INLET", "1"), ("FLT-OC-CABINET", "1")),
         external=("V-MEA", "Sieve bed pair, exchanged", 250, 400),
-        codes=("LOW_OUTPUT", "WEAR", "REPLACE"),
+        codes=("LOO", "WEAR", "REPLACE"),
     ),
     Failure(
         "High-temperature alarm: filters clogged",
@@ -352,7 +352,7 @@ CONCENTRATOR = [
         (0.5, 1),
         trade=BIOMEDICAL,
         parts=(("FLT-OC-CABINET", "1"),),
-        codes=("OVERHEATING", "CONTAMINATION", "REPLACE"),
+        codes=("OHE", "CONTAMINATION", "REPLACE"),
     ),
     Failure(
         "Flow-meter knob broken off",
@@ -360,7 +360,7 @@ CONCENTRATOR = [
         (0.5, 1),
         trade=BIOMEDICAL,
         priority=Priority.NORMAL,
-        codes=("DAMAGE", "MISUSE", "REPAIR"),
+        codes=("STD", "OPERATION", "REPAIR"),
     ),
 ]
 CLINIC_GENERATOR = [
@@ -371,7 +371,7 @@ CLINIC_GENERATOR = [
         people=2,
         wait_days=(4, 10),
         external=("V-NPS", "Turbocharger exchange unit, fitted", 180000, 260000),
-        codes=("UNSTABLE", "WEAR", "REPLACE"),
+        codes=("ERO", "WEAR", "REPLACE"),
     ),
     Failure(
         "Generator did not take the load on a mains failure (ATS)",
@@ -380,14 +380,14 @@ CLINIC_GENERATOR = [
         priority=Priority.URGENT,
         wait_days=(0, 1),
         external=("V-NPS", "Call-out: ATS controller repair", 20000, 40000),
-        codes=("NO_START", "ELECTRICAL", "REPAIR"),
+        codes=("FTS", "ELECTRICAL", "REPAIR"),
     ),
     Failure(
         "Generator surging on load: fuel filter clogged",
         True,
         (1, 2),
         parts=(("FLT-FUEL-FS1280", "1"),),
-        codes=("UNSTABLE", "CONTAMINATION", "REPLACE"),
+        codes=("ERO", "CONTAMINATION", "REPLACE"),
     ),
 ]
 

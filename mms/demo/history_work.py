@@ -251,7 +251,7 @@ class CorrectiveWork(HistoryBase):
             draft.fields["completed_at"] = self.work(draft, people, started, Decimal("4.50"), boss, seal.started_at)
             close(draft.fields, ExecutionState.CLOSED, seal.ended_at)
             self.use_parts(draft, [("MS-NK150-48", "1")], started + datetime.timedelta(hours=2), people[0])
-            draft.last_event, draft.actor, draft.codes = seal.ended_at, boss, ("LEAK", "WEAR", "REPLACE")
+            draft.last_event, draft.actor, draft.codes = seal.ended_at, boss, ("ELP", "WEAR", "REPLACE")
             self.busy["RIV-RWP-02"].append((seal.started_at, seal.ended_at))
             self.links.append((seal, draft))
         for tag, resource in self.loader.resources.items():

@@ -198,3 +198,26 @@ def test_an_order_made_after_the_history_gets_the_next_number():
 
     assert order.number not in numbers
     assert order.number == f"WO-{int(highest.removeprefix('WO-')) + 1:06d}"
+
+
+def test_breakdowns_carry_failure_codes_for_the_pareto():
+    closed = WorkOrder.objects.filter(kind=OrderKind.CORRECTIVE, execution_state=ExecutionState.CLOSED)
+    assert not closed.filter(failure_cause__isnull=True).exists()
+    assert not closed.filter(failure_problem__isnull=True).exists()
+    causes = dict(closed.values_list("failure_cause__code").annotate(n=Count("id")))
+    assert len(causes) >= 5
+    # A Pareto, not a flat line: wear leads, and leads by far.
+    ranked = sorted(causes.values(), reverse=True)
+    assert ranked[0] == causes["WEAR"]
+    assert ranked[0] > 2 * ranked[1]
+    assert not WorkOrder.objects.filter(kind=OrderKind.PLANNED, failure_cause__isnull=False).exists()
+
+
+def test_labour_says_through_what_it_was_entered():
+    channels = dict(LabourEntry.objects.values_list("entered_via").annotate(n=Count("id")))
+    assert set(channels) == {"phone", "desktop"}
+    # Faith (no login of her own) has her hours entered at a desk by the supervisor.
+    assert set(LabourEntry.objects.filter(employee__code="EMP-0106").values_list("entered_via", flat=True)) == {
+        "desktop"
+    }
+    assert not LabourEntry.objects.exclude(recorded_at=F("stopped_at")).exists()
