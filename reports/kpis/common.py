@@ -83,6 +83,27 @@ class Scope:
             q &= Q(**{f"{prefix}resource__criticality": self.criticality})
         return q
 
+    def resource_q(self, prefix: str = "") -> Q:
+        """The same narrowing on resources: ``prefix`` is the path to the resource (``""`` on ``Resource``
+        itself, ``"resource__"`` on a downtime period or a work order). Site narrowing is not in it."""
+        q = Q()
+        if self.area_path:
+            q &= Q(**{f"{prefix}area__path__startswith": self.area_path})
+        if self.resource_id is not None:
+            q &= Q(**{f"{prefix}pk": self.resource_id})
+        if self.resource_type_id is not None:
+            q &= Q(**{f"{prefix}resource_type_id": self.resource_type_id})
+        if self.criticality is not None:
+            q &= Q(**{f"{prefix}criticality": self.criticality})
+        return q
+
+    @property
+    def area_id(self) -> int | None:
+        """The chosen area's id (the last step of its ``path``, ``/site/.../area/``)."""
+        if not self.area_path:
+            return None
+        return int(self.area_path.strip("/").split("/")[-1])
+
     @property
     def narrows_to_resources(self) -> bool:
         """True when only orders on resources can be in scope (a type, a criticality or a resource is chosen)."""
@@ -96,6 +117,8 @@ class Scope:
         params: dict[str, str] = {}
         if self.site_id is not None:
             params["site"] = str(self.site_id)
+        if self.area_id is not None:
+            params["area"] = str(self.area_id)
         if self.resource_id is not None:
             params["resource"] = str(self.resource_id)
         if self.resource_type_id is not None:
