@@ -1,5 +1,5 @@
 """The dashboard benchmark of ``manage.py bench``: N work orders (``BENCH_DASHBOARD_N``, 1,000,000 by
-default) over ten years on five sites and 2,000 resources, then the site dashboard
+default) over ten years on five sites (two time zones) and 2,000 resources, then the site dashboard
 (``reports:site_dashboard`` for one site) and the organisation's (``reports:dashboard``) requested
 through Django's test ``Client`` as an Administrator: p50 and p95 of the server time over
 ``BENCH_DASHBOARD_REQUESTS`` requests (20) after a warm-up, the first (cold) request, and the queries
@@ -66,7 +66,8 @@ YEARS = 10
 REQUESTS = 20
 WARMUP = 3
 SQLITE_MAX_N = 100_000
-TIME_ZONES = ["Africa/Nairobi", "Europe/Berlin", "America/Lima", "Asia/Kolkata", "UTC"]
+# Five sites in two time zones (the KPIs query once per zone): three in Nairobi, two in Lima.
+TIME_ZONES = ["Africa/Nairobi", "Africa/Nairobi", "Africa/Nairobi", "America/Lima", "America/Lima"]
 DAY = 86400
 
 
