@@ -10,7 +10,7 @@ The history is made inside the database, one ``INSERT ... SELECT`` per table ove
 corrective, 5 % rework orders; about 2.5 % open, the newest most often; planned orders mostly closed by
 their late-due point, one in ten late, one in 25 skipped; corrective orders reworked now and then; half
 the closed breakdowns with a downtime period, half the closed orders with a labour entry (and its cost
-posted, as closing does), one corrective order in seven with a part used, one in twenty with a contractor's invoice. On SQLite, N is capped at
+posted, as closing does), one corrective order in seven with a part used, one in 23 with a contractor's invoice. On SQLite, N is capped at
 ``SQLITE_MAX_N`` (a file database builds a million rows too slowly to be worth it; the line says so).
 """
 
@@ -349,10 +349,10 @@ def _parts(part: Part) -> int:
 
 
 def _external() -> int:
-    """A contractor's invoice against one closed corrective order in twenty."""
+    """A contractor's invoice against one closed corrective order in 23 (prime to the 20 of the kinds' cycle)."""
     source = (
         f"SELECT number, site_id, closed_at, id FROM {WorkOrder._meta.db_table} "
-        f"WHERE kind = '{OrderKind.CORRECTIVE}' AND execution_state = '{ExecutionState.CLOSED}' AND id % 20 = 11"
+        f"WHERE kind = '{OrderKind.CORRECTIVE}' AND execution_state = '{ExecutionState.CLOSED}' AND id % 23 = 5"
     )
     values = {
         "kind": f"'{CostKind.EXTERNAL}'",
