@@ -34,7 +34,7 @@ from assets.filters import ResourceFilterSet
 from assets.forms import ReadingForm
 from assets.models import Area, Counter, Reading, Resource
 from assets.services import reading_record
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import export_response
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.queries import count_of
@@ -76,8 +76,12 @@ def area_tree(request: HttpRequest) -> HttpResponseBase:
     site_ids = visible_site_ids(request.user)
     resources = Resource.objects.in_sites(site_ids)
     filterset = ResourceFilterSet(request.GET, queryset=resources_with_place(resources), request=request)
-    if wants_csv(request):  # the resources the search finds; with no search, every resource of the tree
-        return csv_response(filterset.qs.select_related("resource_type"), RESOURCE_COLUMNS, name=_("resources"))
+    if (
+        export := export_response(
+            request, filterset.qs.select_related("resource_type"), RESOURCE_COLUMNS, name=_("resources")
+        )
+    ) is not None:  # the resources the search finds; with no search, every resource of the tree
+        return export
     searching = any(request.GET.get(name, "").strip() for name in filterset.filters)
     context: dict[str, Any] = {"filterset": filterset, "searching": searching, "browser_target": BROWSER_TARGET}
     if searching:

@@ -1,7 +1,10 @@
-"""CSV files of what a list screen shows ("Export CSV", with the screen's filters).
+"""CSV files of what a list screen shows ("Export CSV", with the screen's filters), and the one call that
+answers a list screen's exports.
 
-A list view answers ``?export=csv`` (``wants_csv``) with ``csv_response`` over the very queryset it
-pages, so the file has the screen's filters and scoping, without the page limit. The file is UTF-8 with
+A list view calls ``export_response(request, rows, columns, name=...)`` with the very queryset it pages:
+on ``?export=csv`` it answers the CSV (``csv_response``), on ``?export=xlsx`` the same columns as a
+typed workbook (``core.xlsx_export``), otherwise ``None`` and the view renders its page. So the file has
+the screen's filters and scoping, without the page limit. The file is UTF-8 with
 a byte-order mark (Excel then reads it as UTF-8), streamed row by row (a queryset is read in chunks:
 its ``select_related``/``prefetch_related`` keep the query count constant however long the list), and
 every cell a spreadsheet would run as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return at its
@@ -20,6 +23,7 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.text import slugify
@@ -27,6 +31,8 @@ from django.utils.translation import gettext as _
 
 BOM = "\ufeff"
 EXPORT_PARAM = "export"
+# The formats every list screen answers, as the value of ``?export=``.
+EXPORT_FORMATS = ("csv", "xlsx")
 CHUNK_SIZE = 2000
 # A spreadsheet treats a cell starting with one of these as a formula (or as the start of one).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -93,15 +99,20 @@ def wants_csv(request: HttpRequest) -> bool:
     return request.GET.get(EXPORT_PARAM) == "csv"
 
 
-def export_query(query: QueryDict) -> str:
-    """The query string of a screen's "Export CSV" link: its filters, without pagination, plus
-    ``export=csv``."""
+def export_query(query: QueryDict, export_format: str = "csv") -> str:
+    """The query string of a screen's "Export CSV" (or XLSX) link: its filters, without pagination, plus
+    ``export=<format>``."""
     params = query.copy()
     for key in list(params):
         if PAGE_PARAM.match(key) or key == EXPORT_PARAM:
             del params[key]
-    params[EXPORT_PARAM] = "csv"
+    params[EXPORT_PARAM] = export_format
     return params.urlencode()
+
+
+def export_filename(name: Any, extension: str) -> str:
+    """``<name>-<today>.<extension>``, the name slugified (the file name of every export)."""
+    return f"{slugify(str(name)) or 'export'}-{timezone.localdate().isoformat()}.{extension}"
 
 
 class _Echo:
@@ -119,7 +130,8 @@ def csv_lines(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, delimiter
         yield writer.writerow([neutralise(cell_text(cell)) for cell in row])
 
 
-def _records(rows: Iterable[Any]) -> Iterable[Any]:
+def records(rows: Iterable[Any]) -> Iterable[Any]:
+    """The rows to write: a queryset is read in chunks (``iterator``), keeping its prefetches."""
     if isinstance(rows, QuerySet):
         return rows.iterator(chunk_size=CHUNK_SIZE)
     return rows
@@ -130,9 +142,24 @@ def csv_response(rows: Iterable[Any], columns: Sequence[CsvColumn], *, name: str
     named ``<name>-<today>.csv``."""
     body = csv_lines(
         [column.header for column in columns],
-        ([column.cell(row) for column in columns] for row in _records(rows)),
+        ([column.cell(row) for column in columns] for row in records(rows)),
     )
     response = StreamingHttpResponse(body, content_type="text/csv; charset=utf-8")
-    filename = f"{slugify(str(name)) or 'export'}-{timezone.localdate().isoformat()}.csv"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = f'attachment; filename="{export_filename(name, "csv")}"'
     return response
+
+
+def export_response(
+    request: HttpRequest, rows: Iterable[Any], columns: Sequence[CsvColumn], *, name: Any
+) -> HttpResponseBase | None:
+    """The export the screen was asked for (``?export=csv`` or ``?export=xlsx``) of ``rows`` in
+    ``columns``, or ``None`` when it was asked for its page. ``rows`` is only read for an export."""
+    export_format = request.GET.get(EXPORT_PARAM)
+    if export_format == "csv":
+        return csv_response(rows, columns, name=name)
+    if export_format == "xlsx":
+        # Imported here: the workbook writer builds on this module's columns and cell rules.
+        from core.xlsx_export import xlsx_response
+
+        return xlsx_response(rows, columns, name=name)
+    return None

@@ -76,6 +76,8 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("people", "employeecertification", ALL),
         ("inventory", "purchaseorder", ("approve", "view")),
         ("inventory", "costentry", ("add", "view")),
+        # The monthly maintenance report of their sites: downloaded, and e-mailed to whom they choose.
+        ("reports", "reportsubscription", ("add", "change", "view", "download")),
     ],
     PLANNER: [
         *[(app, "*", VIEW) for app in MASTER_APPS],
@@ -90,6 +92,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         # besides) and the column mappings they keep.
         ("exchange", "importrun", ("add", "view")),
         ("exchange", "columnmapping", ALL),
+        ("reports", "reportsubscription", ("download",)),  # the monthly maintenance report PDF
     ],
     STOREKEEPER: [
         ("assets", "area", VIEW),
@@ -128,6 +131,7 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("core", "notification", ("view", "delete")),
         ("core", "documentsequence", VIEW),
         ("django_celery_beat", "*", ALL),
+        ("reports", "reportsubscription", (*ALL, "download")),
     ],
     INTEGRATOR: [
         *[(app, "*", VIEW) for app in MASTER_APPS],

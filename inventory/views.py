@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import export_response
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.roles import STOREKEEPER, SUPERVISOR
@@ -117,8 +117,8 @@ def stock_list(request: HttpRequest) -> HttpResponseBase:
     balances = StockBalance.objects.in_sites(site_ids).select_related("part", "location__site")
     filterset = StockBalanceFilterSet(request.GET, queryset=balances, request=request)
     listed = filterset.qs.order_by("location__code", "part__part_number")
-    if wants_csv(request):
-        return csv_response(listed, exports.STOCK_COLUMNS, name=_("stock"))
+    if (export := export_response(request, listed, exports.STOCK_COLUMNS, name=_("stock"))) is not None:
+        return export
     page = paginate(request, listed, "page", PAGE_SIZE)
     return render(
         request,
@@ -138,8 +138,10 @@ def movement_list(request: HttpRequest) -> HttpResponseBase:
     site_ids = visible_site_ids(request.user)
     movements = StockMovement.objects.in_sites(site_ids).select_related("part", "location", "recorded_by")
     filterset = StockMovementFilterSet(request.GET, queryset=movements, request=request)
-    if wants_csv(request):
-        return csv_response(filterset.qs, exports.MOVEMENT_COLUMNS, name=_("stock movements"))
+    if (
+        export := export_response(request, filterset.qs, exports.MOVEMENT_COLUMNS, name=_("stock movements"))
+    ) is not None:
+        return export
     page = paginate(request, filterset.qs, "page", PAGE_SIZE)
     return render(
         request,
@@ -341,8 +343,16 @@ def _request_list_page(
     data.setdefault("state", PurchaseRequestState.OPEN)
     requests = PurchaseRequest.objects.in_sites(site_ids).select_related("part", "site", "line__order")
     filterset = PurchaseRequestFilterSet(data, queryset=requests, request=request)
-    if request.method == "GET" and wants_csv(request):
-        return csv_response(filterset.qs, exports.PURCHASE_REQUEST_COLUMNS, name=_("purchase requests"))
+    if (
+        request.method == "GET"
+        and (
+            export := export_response(
+                request, filterset.qs, exports.PURCHASE_REQUEST_COLUMNS, name=_("purchase requests")
+            )
+        )
+        is not None
+    ):
+        return export
     page = paginate(request, filterset.qs, "page", PAGE_SIZE)
     may_act = is_storekeeper(request.user)
     if form is None and may_act:
@@ -425,8 +435,10 @@ def order_list(request: HttpRequest) -> HttpResponseBase:
         )
     )
     filterset = PurchaseOrderFilterSet(request.GET, queryset=orders.order_by("-created_at", "-id"), request=request)
-    if wants_csv(request):
-        return csv_response(filterset.qs, exports.PURCHASE_ORDER_COLUMNS, name=_("purchase orders"))
+    if (
+        export := export_response(request, filterset.qs, exports.PURCHASE_ORDER_COLUMNS, name=_("purchase orders"))
+    ) is not None:
+        return export
     page = paginate(request, filterset.qs, "page", PAGE_SIZE)
     return render(
         request,
@@ -633,8 +645,8 @@ def contract_list(request: HttpRequest) -> HttpResponseBase:
         contracts = contracts.filter(
             Q(number__icontains=query) | Q(title__icontains=query) | Q(vendor__name__icontains=query)
         )
-    if wants_csv(request):
-        return csv_response(contracts, exports.CONTRACT_COLUMNS, name=_("contracts"))
+    if (export := export_response(request, contracts, exports.CONTRACT_COLUMNS, name=_("contracts"))) is not None:
+        return export
     today = timezone.localdate()
     page = paginate(request, contracts, "page", PAGE_SIZE)
     for contract in page:
@@ -680,8 +692,10 @@ def budget_report(request: HttpRequest) -> HttpResponseBase:
     if not 2000 <= year <= 2100:
         year = today.year
     lines = services.budget_report(site_ids=visible_site_ids(request.user), year=year)
-    if wants_csv(request):
-        return csv_response(lines, exports.BUDGET_COLUMNS, name=_("budget %(year)s") % {"year": year})
+    if (
+        export := export_response(request, lines, exports.BUDGET_COLUMNS, name=_("budget %(year)s") % {"year": year})
+    ) is not None:
+        return export
     return render(
         request,
         "inventory/budget_report.html",

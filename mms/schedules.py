@@ -20,6 +20,13 @@ PERIODIC_TASKS: list[dict[str, Any]] = [
         "task": "inventory.contracts_notify_expiring",
         "crontab": {"hour": "6", "minute": "30"},
     },
+    # Daily rather than on the 1st: a month is sent on the first run after it has ended in the site's
+    # time zone (west of the server it ends hours later), once per subscription, and a missed day catches up.
+    {
+        "name": "Reports: monthly maintenance report e-mails",
+        "task": "reports.send_monthly_reports",
+        "crontab": {"hour": "6", "minute": "0"},
+    },
 ]
 
 

@@ -18,6 +18,7 @@ urlpatterns = [
     path("people/", include("people.urls")),
     path("inventory/", include("inventory.urls")),
     path("exchange/", include("exchange.urls")),
+    path("reports/", include("reports.urls")),
     path("api/", include("mms.api_urls")),
     path("admin/", admin.site.urls),
 ]

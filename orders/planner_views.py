@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assets.models import Area
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import export_response
 from core.pagination import paginate
 from core.scoping import visible_site_ids
 from orders.exports import ORDER_COLUMNS
@@ -109,10 +109,12 @@ def order_calendar(request: HttpRequest) -> HttpResponseBase:
     schedule = filterset.form.fields["schedule_state"]
     schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
     entity_filters(filterset)
-    if wants_csv(request):  # every order of the period, not only the ones the calendar has room for
-        assignments = Prefetch("assignments", queryset=Assignment.objects.select_related("employee"))
-        listed = selection.orders.select_related("site").prefetch_related(assignments)
-        return csv_response(listed, ORDER_COLUMNS, name=f"{_('calendar')} {around.isoformat()}")
+    # The export has every order of the period, not only the ones the calendar has room for.
+    assignments = Prefetch("assignments", queryset=Assignment.objects.select_related("employee"))
+    listed = selection.orders.select_related("site").prefetch_related(assignments)
+    export = export_response(request, listed, ORDER_COLUMNS, name=f"{_('calendar')} {around.isoformat()}")
+    if export is not None:
+        return export
     orders = list(selection.orders[: CALENDAR_LIMIT + 1])
     truncated = len(orders) > CALENDAR_LIMIT
     base = request.GET.copy()
@@ -189,8 +191,8 @@ def backlog(request: HttpRequest) -> HttpResponseBase:
     schedule.widget = forms.CheckboxSelectMultiple(choices=schedule.choices)
     entity_filters(filterset)
     names = ["q", "site", "plan", "area", "priority", "kind", "schedule_state", "execution_state"]
-    if wants_csv(request):
-        return csv_response(filterset.qs, ORDER_COLUMNS, name=_("backlog"))
+    if (export := export_response(request, filterset.qs, ORDER_COLUMNS, name=_("backlog"))) is not None:
+        return export
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     return render(
         request,
@@ -200,5 +202,53 @@ def backlog(request: HttpRequest) -> HttpResponseBase:
             "filter_fields": visible_fields(filterset, names),
             "filtered": any(request.GET.get(name) for name in names),
             "now": now,
+        },
+    )
+
+
+# The filters the list shows in its form; every other filter of ``WorkOrderFilterSet`` given in the query
+# (the KPI drill-downs: closed in a period, on time, breakdowns, a failure cause...) is kept, named above
+# the list, and can be dropped with "Clear".
+ORDER_LIST_FIELDS = ["q", "status", "site", "area", "kind", "priority", "execution_state", "schedule_state"]
+
+
+def drilldown_filters(filterset: WorkOrderFilterSet, names: list[str]) -> list[tuple[str, str, str]]:
+    """(name, label, value) of the valid filters in the query beyond ``names``, for the list's heading."""
+    form = filterset.form
+    cleaned = form.cleaned_data if form.is_valid() else {}
+    shown: list[tuple[str, str, str]] = []
+    for name, value in filterset.data.items():
+        if name in names or name not in filterset.filters or value in ("", None) or name not in cleaned:
+            continue
+        shown.append((name, str(filterset.filters[name].label or name), str(value)))
+    return shown
+
+
+@orders_screen
+def order_list(request: HttpRequest) -> HttpResponseBase:
+    """Every work order of the user's sites, open or closed, with all the filters of the API's order list:
+    the list behind each KPI of the dashboards (their tiles link here with the filters that select exactly
+    the orders a number counts)."""
+    queryset = list_queryset(request.user).select_related("plan_instance__plan").order_by("-created_at", "-id")
+    filterset = WorkOrderFilterSet(request.GET, queryset=queryset, request=request)
+    entity_filters(filterset)
+    if not filterset.is_valid():
+        errors = {name: [str(e) for e in messages] for name, messages in filterset.errors.items()}
+        return render(
+            request, "orders/order_list.html", {"orders": None, "errors": errors, "filter_fields": []}, status=400
+        )
+    if (export := export_response(request, filterset.qs, ORDER_COLUMNS, name=_("work orders"))) is not None:
+        return export
+    extra = drilldown_filters(filterset, ORDER_LIST_FIELDS)
+    orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
+    return render(
+        request,
+        "orders/order_list.html",
+        {
+            "orders": orders,
+            "filter_fields": visible_fields(filterset, ORDER_LIST_FIELDS),
+            "filtered": any(request.GET.get(name) for name in ORDER_LIST_FIELDS) or bool(extra),
+            "drilldown": extra,
+            "keep": {name: value for name, _label, value in extra},
         },
     )

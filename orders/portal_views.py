@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from assets.models import Resource
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import export_response
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.scoping import user_group_ids, visible_site_ids
@@ -143,9 +143,9 @@ def request_list(request: HttpRequest) -> HttpResponseBase:
         .select_related("resource", "area", "container", "material")
     )
     filterset = WorkOrderFilterSet(request.GET, queryset=mine, request=request)
-    if wants_csv(request):
-        listed = filterset.qs.select_related("site").order_by("-created_at", "-pk")
-        return csv_response(listed, REQUEST_COLUMNS, name=_("my requests"))
+    listed = filterset.qs.select_related("site").order_by("-created_at", "-pk")
+    if (export := export_response(request, listed, REQUEST_COLUMNS, name=_("my requests"))) is not None:
+        return export
     orders = paginate(request, filterset.qs.order_by("-created_at", "-pk"), "page", LIST_PAGE_SIZE)
     for order in orders:
         order.explanation = STATE_EXPLANATIONS.get(order.execution_state, "")

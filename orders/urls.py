@@ -14,6 +14,7 @@ urlpatterns = [
     path("queue/bulk/", views.queue_bulk, name="queue_bulk"),
     path("calendar/", planner_views.order_calendar, name="calendar"),
     path("backlog/", planner_views.backlog, name="backlog"),
+    path("all/", planner_views.order_list, name="order_list"),
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/assign/", views.order_assign, name="assign"),
     path("<int:pk>/checklist/<int:item_pk>/", record_views.checklist_answer, name="checklist_answer"),

@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assets.models import Area, Attachment, Counter
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import export_response
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.queries import count_of
@@ -144,8 +144,8 @@ def my_work(request: HttpRequest) -> HttpResponseBase:
     """Open orders assigned to me, or to my role and nobody yet: late first."""
     queryset = late_first(list_queryset(request.user).open())
     filterset = WorkOrderFilterSet(filter_data(request, assigned="my_role"), queryset=queryset, request=request)
-    if wants_csv(request):
-        return csv_response(filterset.qs, ORDER_COLUMNS, name=_("my work"))
+    if (export := export_response(request, filterset.qs, ORDER_COLUMNS, name=_("my work"))) is not None:
+        return export
     open_state_checkboxes(filterset)
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     filtered = any(request.GET.get(name) for name in ("site", "execution_state", "q"))
@@ -517,8 +517,10 @@ def queue(request: HttpRequest) -> HttpResponseBase:
         .select_related("activity", "plan_instance__plan", "requester")
     )
     filterset = WorkOrderFilterSet(filter_data(request, status=""), queryset=queryset, request=request)
-    if wants_csv(request):
-        return csv_response(filterset.qs, ORDER_COLUMNS, name=f"{_('queue')} {QUEUE_TABS[tab][0]}")
+    if (
+        export := export_response(request, filterset.qs, ORDER_COLUMNS, name=f"{_('queue')} {QUEUE_TABS[tab][0]}")
+    ) is not None:
+        return export
     orders = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     page_orders = list(orders)
     if tab == "approval":

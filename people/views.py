@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import export_response
 from core.models import Notification, NotificationQuerySet
 from core.pagination import paginate
 from core.views import back, is_htmx, safe_url
@@ -45,8 +45,8 @@ def inbox(request: HttpRequest) -> HttpResponseBase:
     notifications = notifications.annotate(
         is_read=Case(When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField())
     ).order_by("is_read", "-created_at", "-id")
-    if wants_csv(request):
-        return csv_response(notifications, NOTIFICATION_COLUMNS, name=_("notifications"))
+    if (export := export_response(request, notifications, NOTIFICATION_COLUMNS, name=_("notifications"))) is not None:
+        return export
     return render(
         request,
         "people/inbox.html",

@@ -29,7 +29,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from assets.models import ENTITY_FIELDS, Area
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import export_response
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
 from core.queries import count_of
@@ -157,8 +157,10 @@ def plan_list(request: HttpRequest) -> HttpResponseBase:
     """Plans, filtered and paginated."""
     site_ids = visible_site_ids(request.user)
     filterset = MaintenancePlanFilterSet(request.GET, queryset=plans_with_summary(site_ids), request=request)
-    if wants_csv(request):
-        return csv_response(filterset.qs, exports.PLAN_COLUMNS, name=_("maintenance plans"))
+    if (
+        export := export_response(request, filterset.qs, exports.PLAN_COLUMNS, name=_("maintenance plans"))
+    ) is not None:
+        return export
     plans = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     for plan in plans:
         plan.draft_label = DRAFT_LABELS.get(plan.draft_change_set_state, "")
@@ -607,8 +609,10 @@ def changeset_list(request: HttpRequest) -> HttpResponseBase:
         .order_by("-created_at", "-pk")
     )
     filterset = ChangeSetFilterSet(request.GET, queryset=queryset)
-    if wants_csv(request):
-        return csv_response(filterset.qs, exports.CHANGE_SET_COLUMNS, name=_("change sets"))
+    if (
+        export := export_response(request, filterset.qs, exports.CHANGE_SET_COLUMNS, name=_("change sets"))
+    ) is not None:
+        return export
     change_sets = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     for change_set in change_sets:
         annotate_change_set(request.user, change_set, bool(change_set.versions.all()))
@@ -744,8 +748,10 @@ def instance_list(request: HttpRequest, pk: int) -> HttpResponseBase:
     site_ids = visible_site_ids(request.user)
     queryset = PlanInstance.objects.filter(plan=plan).in_sites(site_ids).with_entity().select_related("created_by")
     filterset = PlanInstanceFilterSet(request.GET, queryset=queryset.order_by("-active", "pk"))
-    if wants_csv(request):
-        return csv_response(filterset.qs, exports.INSTANCE_COLUMNS, name=f"{plan.code} {_('instances')}")
+    if (
+        export := export_response(request, filterset.qs, exports.INSTANCE_COLUMNS, name=f"{plan.code} {_('instances')}")
+    ) is not None:
+        return export
     instances = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
     for instance in instances:
         instance.entity_kind = next(

@@ -1,4 +1,5 @@
-"""``{% export_csv_link %}``: the "Export CSV" link of a list screen, keeping its filters (``core.csv_export``)."""
+"""``{% export_csv_link %}``: the "Export CSV" and "Export XLSX" links of a list screen, keeping its filters
+(``core.csv_export``)."""
 
 from __future__ import annotations
 
@@ -14,4 +15,7 @@ register = template.Library()
 @register.inclusion_tag("core/_export_csv.html", takes_context=True)
 def export_csv_link(context: Any) -> dict[str, Any]:
     request = context["request"]
-    return {"export_url": f"{request.path}?{export_query(request.GET)}"}
+    return {
+        "export_url": f"{request.path}?{export_query(request.GET, 'csv')}",
+        "export_xlsx_url": f"{request.path}?{export_query(request.GET, 'xlsx')}",
+    }

@@ -101,6 +101,7 @@ from plans.factories import (
     effective_plan,
 )
 from plans.models import ActivityAction, BillOfPartsLine, ChecklistItem, DataParameter, PersonnelRequirement
+from reports.models import ReportSubscription
 
 pytestmark = pytest.mark.django_db
 
@@ -294,6 +295,9 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     ),
     "django_celery_beat.clockedschedule": lambda: ClockedSchedule.objects.create(
         clocked_time=timezone.now() + datetime.timedelta(days=next(_numbers))
+    ),
+    "reports.reportsubscription": lambda: ReportSubscription.objects.create(
+        site=SiteFactory(), recipients=f"ops{next(_numbers)}@example.com"
     ),
 }
 
