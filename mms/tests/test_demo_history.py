@@ -167,25 +167,19 @@ def test_budgets_for_the_two_years_and_the_next():
         assert {DEMO_TODAY.year - 1, DEMO_TODAY.year, DEMO_TODAY.year + 1} <= years, code
 
 
+COUNTED = (WorkOrder, LabourEntry, UsedPart, StockMovement, CostEntry, DowntimePeriod, Budget)
+
+
 def test_a_second_load_adds_nothing(first_load):
-    before = {
-        model.__name__: model._default_manager.count()
-        for model in (WorkOrder, LabourEntry, UsedPart, StockMovement, CostEntry, DowntimePeriod, Budget)
-    }
+    before = {model.__name__: model._default_manager.count() for model in COUNTED}
     history_rows = WorkOrder.history.count()
 
     counts = load_demo()
 
     assert counts["created"] == counts["updated"] == 0
     assert counts["unchanged"] == first_load["created"]
-    after = {name: model._default_manager.count() for name, model in _models(before).items()}
-    assert after == before
+    assert {model.__name__: model._default_manager.count() for model in COUNTED} == before
     assert WorkOrder.history.count() == history_rows
-
-
-def _models(names: dict[str, int]) -> dict[str, type]:
-    models = (WorkOrder, LabourEntry, UsedPart, StockMovement, CostEntry, DowntimePeriod, Budget)
-    return {model.__name__: model for model in models if model.__name__ in names}
 
 
 def test_an_order_made_after_the_history_gets_the_next_number():
