@@ -44,6 +44,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Stores"), "inventory:stock", roles=(STOREKEEPER, SUPERVISOR, ADMINISTRATOR)),
     NavItem(_("Data exchange"), "exchange:home", roles=(PLANNER, ADMINISTRATOR)),
     NavItem(_("Map"), "exchange:map", roles=(SUPERVISOR, PLANNER, ADMINISTRATOR)),
+    NavItem(_("Dashboards"), "reports:dashboard", roles=(SUPERVISOR, PLANNER, ADMINISTRATOR)),
     NavItem(_("System status"), "healthz", roles=(ADMINISTRATOR, INTEGRATOR)),
     NavItem(_("Admin"), "admin:index", staff=True),
 ]
