@@ -14,6 +14,7 @@ import zoneinfo
 from decimal import Decimal
 
 from inventory.models import Budget
+from mms.demo.history_data import BUDGETS as HISTORY_BUDGETS
 from investment.models import ResourceLifecycle, TypeLifecycle
 from mms.demo.base import LoaderBase
 from mms.demo.constants import DEMO_CURRENCY, DEMO_TIME_ZONE, DEMO_TODAY, SITE_CLINIC, SITE_HILLTOP, SITE_RIVERSIDE
@@ -86,6 +87,8 @@ class InvestmentLoader(LoaderBase):
         )
         for code, (first, rise) in BUDGETS.items():
             for offset in range(BUDGET_YEARS):
+                if (code, DEMO_TODAY.year + 1 + offset, DEMO_CURRENCY) in HISTORY_BUDGETS:
+                    continue  # the history's budget of that year stands
                 self.put(
                     Budget,
                     {"site": self.areas[code], "year": DEMO_TODAY.year + 1 + offset, "currency": DEMO_CURRENCY},

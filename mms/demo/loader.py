@@ -6,6 +6,7 @@ from django.db import transaction
 
 from assets.models import Counter
 from mms.demo.equipment import EquipmentLoader
+from mms.demo.history import HistoryLoader
 from mms.demo.inventory import InventoryLoader
 from mms.demo.investment import InvestmentLoader
 from mms.demo.people import PeopleLoader
@@ -17,7 +18,14 @@ from orders.failures import failure_codes_load_defaults
 
 
 class DemoLoader(
-    SitesLoader, PeopleLoader, UpkeepLoader, EquipmentLoader, InventoryLoader, PlansLoader, InvestmentLoader
+    SitesLoader,
+    PeopleLoader,
+    UpkeepLoader,
+    EquipmentLoader,
+    InventoryLoader,
+    PlansLoader,
+    HistoryLoader,
+    InvestmentLoader,
 ):
     """Loads each part of the demo in dependency order and tallies what it did."""
 
@@ -33,7 +41,8 @@ class DemoLoader(
         self.load_downtime()
         self.load_store()
         self.load_plans()
-        self.load_investment()
+        self.load_history()
+        self.load_investment()  # after the history: its budgets are the years the history has none for
         return {outcome.value: self.tally[outcome] for outcome in Outcome}
 
 

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.db import connection
+from django.urls import NoReverseMatch, reverse
 
 BENCHES = [
     "raw_update",
@@ -23,7 +24,18 @@ BENCHES = [
     "generate",
     "readings_bulk",
     "cobie_import",
+    "dashboard_data",
 ]
+# The dashboards' lines, once their screens are wired (``reports.bench`` says so on stderr otherwise).
+DASHBOARDS = ["dashboard_site", "dashboard_org"]
+
+
+def _dashboards_wired() -> bool:
+    try:
+        reverse("reports:dashboard")
+    except NoReverseMatch:
+        return False
+    return True
 
 
 def _bench_environment(tmp_path) -> dict[str, str]:
@@ -32,6 +44,7 @@ def _bench_environment(tmp_path) -> dict[str, str]:
         "DJANGO_SETTINGS_MODULE": "mms.settings_test",
         "BENCH_N": "300",
         "BENCH_COBIE_N": "300",
+        "BENCH_DASHBOARD_N": "300",
         "BENCH_HTTP_SECONDS": "0.5",
         "VAR_DIR": str(tmp_path),  # on SQLite the bench's database file goes there
     }
@@ -55,7 +68,7 @@ def test_the_bench_prints_every_figure(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-3000:]
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
-    assert [line["bench"] for line in lines] == BENCHES
+    assert [line["bench"] for line in lines] == BENCHES + (DASHBOARDS if _dashboards_wired() else [])
     for line in lines:
         assert line["n"] == 300
         assert line["seconds"] > 0, line
@@ -73,3 +86,10 @@ def test_the_bench_prints_every_figure(tmp_path):
     assert cobie["components_per_s"] > 0
     assert cobie["peak_rss_mb"] > 0
     assert cobie["records"] > 300  # the components, their areas, types, attributes and plans
+    # 300 orders, about as many downtime periods, labour entries, labour costs and parts between them.
+    assert by_name["dashboard_data"]["rows"] > 500
+    for name in DASHBOARDS if _dashboards_wired() else []:
+        dashboard = by_name[name]
+        assert dashboard["requests"] == 20
+        assert 0 < dashboard["p50_ms"] <= dashboard["p95_ms"]
+        assert dashboard["queries"] > 0

@@ -6,7 +6,12 @@ a million orders takes minutes) adds ``schedule_tick_1pct`` over that many open 
 at the end. The API benches (``api_order_list`` with ``p50_ms``, ``p99_ms``
 and ``requests_per_s`` over gunicorn, and ``readings_bulk``) are in ``mms/api/bench.py``; ``cobie_import``
 (``components_per_s`` and ``peak_rss_mb`` for a generated workbook of ``BENCH_COBIE_N`` components, default
-10,000) is in ``exchange/bench.py``.
+10,000) is in ``exchange/bench.py``; the dashboards' (``dashboard_data``, ``dashboard_site`` and
+``dashboard_org``, with ``p50_ms``, ``p95_ms`` and ``queries``, over ``BENCH_DASHBOARD_N`` orders, default
+1,000,000; 0 skips them) in ``reports/bench.py``.
+
+``--only`` runs some of the benches: ``scheduler`` (raw_update, the ticks, generate), ``api``
+(api_order_list, readings_bulk), ``cobie``, ``dashboard``; e.g. ``manage.py bench --only dashboard``.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.test.utils import setup_databases, teardown_databases
 from django.utils import timezone
@@ -41,20 +46,29 @@ from plans.models import (
     ScheduleNextMode,
     TimeUnit,
 )
+from reports import bench as reports_bench
 
 BATCH = 5000
+GROUPS = ("scheduler", "api", "cobie", "dashboard")
 
 
 class Command(BaseCommand):
     help = (
         "Benchmark the scheduler (raw_update, schedule_tick_all_due, schedule_tick_1pct, generate) and the API "
-        "(api_order_list, readings_bulk) and the COBie import (cobie_import)."
+        "(api_order_list, readings_bulk), the COBie import (cobie_import) and the dashboards (dashboard_data, "
+        "dashboard_site, dashboard_org)."
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--n", type=int, default=int(os.environ.get("BENCH_N", "100000")))
         parser.add_argument("--large-n", type=int, default=int(os.environ.get("BENCH_LARGE_N", "0")))
         parser.add_argument("--cobie-n", type=int, default=int(os.environ.get("BENCH_COBIE_N", "10000")))
+        parser.add_argument("--dashboard-n", type=int, default=int(os.environ.get("BENCH_DASHBOARD_N", "1000000")))
+        parser.add_argument(
+            "--only",
+            default="",
+            help="Comma-separated benches to run: " + ", ".join(GROUPS) + " (default: all).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         n = options["n"]
@@ -62,27 +76,42 @@ class Command(BaseCommand):
         if database["ENGINE"].endswith("sqlite3"):
             # A file, as in the embedded mode (the test default would be an in-memory database).
             database.setdefault("TEST", {})["NAME"] = str(settings.VAR_DIR / "bench.sqlite3")
+        only = {name.strip() for name in options["only"].split(",") if name.strip()}
+        unknown = only - set(GROUPS)
+        if unknown:
+            raise CommandError(f"Unknown bench {', '.join(sorted(unknown))}; choose from {', '.join(GROUPS)}.")
+
+        def wanted(group: str) -> bool:
+            return not only or group in only
+
         old = setup_databases(verbosity=0, interactive=False, keepdb=False)
         try:
             now = timezone.now()
             site = Area.objects.create(kind=AreaKind.SITE, code="BENCH", name="Bench site", time_zone="UTC")
             building = Area.objects.create(kind=AreaKind.BUILDING, code="BENCH-B", name="Bench building", parent=site)
             resource = Resource.objects.create(tag="BENCH-P", name="Bench pump", area=building)
-            self._orders(n, site, resource, now)
-            self.report("raw_update", n, lambda: self._raw_update())
-            self._prepare(now, n, crossing=n)
-            self.report("schedule_tick_all_due", n, lambda: scheduler.advance_schedule(now=now))
-            self._prepare(now, n, crossing=n // 100)
-            self.report("schedule_tick_1pct", n, lambda: scheduler.advance_schedule(now=now), moved=n // 100)
-            api_bench.api_order_list(n, self.emit)
-            WorkOrder.objects.all().delete()
-            self._instances(n, building)
-            self.report("generate", n, lambda: scheduler.generate(now=now))
-            api_bench.readings_bulk(n, self.emit)
-            if options["cobie_n"]:
+            if wanted("scheduler") or wanted("api"):
+                self._orders(n, site, resource, now)
+            if wanted("scheduler"):
+                self.report("raw_update", n, lambda: self._raw_update())
+                self._prepare(now, n, crossing=n)
+                self.report("schedule_tick_all_due", n, lambda: scheduler.advance_schedule(now=now))
+                self._prepare(now, n, crossing=n // 100)
+                self.report("schedule_tick_1pct", n, lambda: scheduler.advance_schedule(now=now), moved=n // 100)
+            if wanted("api"):
+                api_bench.api_order_list(n, self.emit)
+            if wanted("scheduler"):
+                WorkOrder.objects.all().delete()
+                self._instances(n, building)
+                self.report("generate", n, lambda: scheduler.generate(now=now))
+            if wanted("api"):
+                api_bench.readings_bulk(n, self.emit)
+            if wanted("cobie") and options["cobie_n"]:
                 exchange_bench.cobie_import(options["cobie_n"], self.emit)
-            if options["large_n"]:
+            if wanted("scheduler") and options["large_n"]:
                 self._large_tick(options["large_n"], site, resource, now)
+            if wanted("dashboard") and options["dashboard_n"]:
+                reports_bench.dashboards(options["dashboard_n"], self.emit)
         finally:
             teardown_databases(old, verbosity=0)
 
