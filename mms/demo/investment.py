@@ -14,10 +14,10 @@ import zoneinfo
 from decimal import Decimal
 
 from inventory.models import Budget
-from mms.demo.history_data import BUDGETS as HISTORY_BUDGETS
 from investment.models import ResourceLifecycle, TypeLifecycle
 from mms.demo.base import LoaderBase
 from mms.demo.constants import DEMO_CURRENCY, DEMO_TIME_ZONE, DEMO_TODAY, SITE_CLINIC, SITE_HILLTOP, SITE_RIVERSIDE
+from mms.demo.history_data import BUDGETS as HISTORY_BUDGETS
 
 # type name -> (expected life in years, replacement cost, consequence, likelihood)
 TYPE_LIFECYCLES = {
