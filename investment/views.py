@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from assets.models import Resource
-from core.csv_export import csv_response, wants_csv
+from core.csv_export import EXPORT_PARAM, export_response
 from core.pagination import paginate
 from core.scoping import visible_site_ids
 from core.views import require_perm, screen
@@ -58,13 +58,14 @@ def ranked_resources(request: HttpRequest, *, components: bool = False) -> Any:
 # --- The risk ranking --------------------------------------------------------------------------
 @screen(VIEW_PERMISSION)
 def ranking(request: HttpRequest) -> HttpResponseBase:
-    """Resources of the user's sites by risk (or another sort), filtered, paged, exported as CSV."""
-    resources = ranked_resources(request, components=wants_csv(request))
+    """Resources of the user's sites by risk (or another sort), filtered, paged, exported as CSV or XLSX."""
+    resources = ranked_resources(request, components=bool(request.GET.get(EXPORT_PARAM)))
     filterset = ResourceRiskFilterSet(request.GET, queryset=resources, request=request)
     sort = request.GET.get("sort") if request.GET.get("sort") in SORTS else DEFAULT_SORT
     listed = filterset.qs.order_by(*ordering_of(sort))
-    if wants_csv(request):
-        return csv_response(listed, exports.RANKING_COLUMNS, name=_("risk ranking"))
+    export = export_response(request, listed, exports.RANKING_COLUMNS, name=_("risk ranking"))
+    if export is not None:
+        return export
     return render(
         request,
         "investment/ranking.html",

@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 
 LISTS = [
     ("assets:area_tree", []),
+    ("investment:ranking", []),
     ("inventory:stock", []),
     ("inventory:movement_list", []),
     ("inventory:request_list", []),
