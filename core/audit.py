@@ -24,7 +24,7 @@ from typing import Any
 from django.apps import apps
 from django.db import models
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Value
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.utils.text import capfirst
@@ -183,12 +183,14 @@ def _display(f: models.Field[Any, Any], value: Any, names: dict[tuple[type[model
 
 
 def _related_names(needed: dict[type[models.Model], set[Any]]) -> dict[tuple[type[models.Model], Any], str]:
-    """The names of the records foreign keys point to: one query per related model."""
+    """The names of the records foreign keys point to: one query per related model. A name often reads
+    a relation of its own (a plan version is "<plan code> v<number>"), so those are joined, one level."""
     names: dict[tuple[type[models.Model], Any], str] = {}
     for related, ids in needed.items():
         if not ids:
             continue
-        for target in related._default_manager.filter(pk__in=ids):
+        joins = [f.name for f in related._meta.concrete_fields if f.is_relation and (f.many_to_one or f.one_to_one)]
+        for target in related._default_manager.filter(pk__in=ids).select_related(*joins):
             names[(related, target.pk)] = str(target)
     return names
 
@@ -253,7 +255,10 @@ def render_history(
     permission and site scoping as its detail page, so whoever sees the record sees its history.
 
     ``related``: (label, url) of where the domain keeps more of the record's story (the stock ledger
-    holds the reason of every stock adjustment of a part), linked under the history."""
+    holds the reason of every stock adjustment of a part), linked under the history. History is only
+    read: any other method than GET answers 405."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     paged, entries = history_page(request, obj)
     context = {
         "object": obj,

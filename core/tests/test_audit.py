@@ -191,3 +191,30 @@ def test_every_model_with_history_has_a_read_only_history_admin() -> None:
     assert resource_admin.revert_disabled(request) is True
     assert resource_admin.has_change_history_permission(request) is False
     assert not any(model.__name__.startswith("Historical") for model in admin.site._registry)
+
+
+def test_names_that_read_a_relation_cost_no_query_per_row(django_assert_max_num_queries: Any) -> None:
+    """A work order's creation names its plan instance ("<plan code> @ <resource>"), activity, site...:
+    the audit of many orders reads each related model once, joined one level."""
+    from orders.factories import planned_order
+    from orders.models import WorkOrder
+
+    pump = ResourceFactory()
+
+    def audited() -> tuple[int, list[Any]]:
+        rows = list(audit_rows(AuditFilter(model=WorkOrder)))
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as queries:
+            entries = audit_entries(rows)
+        return len(queries), entries
+
+    planned_order(pump)
+    few, _entries = audited()
+    for _n in range(4):
+        planned_order(pump)
+    many, entries = audited()
+    assert many == few
+    instance = next(c.new for c in entries[0].changes if c.name == "plan_instance")
+    assert instance.endswith(f"@ {pump}")
