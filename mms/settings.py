@@ -282,6 +282,11 @@ MAINTENANCE_ERROR_DISTRIBUTION_LIST = env_list(
 SCHEDULER_TICK_WORKERS = env_int("SCHEDULER_TICK_WORKERS", 2)
 SCHEDULER_SPLIT_MIN_ORDERS = env_int("SCHEDULER_SPLIT_MIN_ORDERS", 10000)
 
+# --- Audit trail -------------------------------------------------------------------------------
+# History is never written back: the admin shows past versions without a revert button (and
+# core.history_admin refuses a POST to them whatever this says).
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 # --- REST framework ----------------------------------------------------------------------------
 # Request rates ("<n>/<second|minute|hour|day>"): per user (session or token), per anonymous address, and
 # for bulk readings (each request may carry up to API_BULK_READINGS_MAX_ROWS rows).
