@@ -104,19 +104,22 @@ def login_code(request: HttpRequest) -> HttpResponseBase:
 
 
 # --- The Two-factor screen ----------------------------------------------------------------------
-@login_required
-def two_factor(request: HttpRequest) -> HttpResponse:
-    """Whether the user has a second factor, and the buttons to set one up, verify this session or remove it."""
-    device = confirmed_device(request.user)
+def _two_factor_page(request: HttpRequest, password_form: PasswordConfirmForm, status: int = 200) -> HttpResponse:
     context = {
-        "device": device,
+        "device": confirmed_device(request.user),
         "verified": request.user.is_verified(),  # type: ignore[union-attr]
         "required": two_factor_required(request.user),
         "code_form": OneTimeCodeForm(),
-        "password_form": PasswordConfirmForm(request=request),
+        "password_form": password_form,
         "next": safe_url(request, request.GET.get("next", "")),
     }
-    return render(request, "registration/two_factor.html", context)
+    return render(request, "registration/two_factor.html", context, status=status)
+
+
+@login_required
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Whether the user has a second factor, and the buttons to set one up, verify this session or remove it."""
+    return _two_factor_page(request, PasswordConfirmForm(request=request))
 
 
 @login_required
@@ -180,16 +183,7 @@ def two_factor_disable(request: HttpRequest) -> HttpResponseBase:
         return redirect("two_factor")
     form = PasswordConfirmForm(request.POST, request=request)
     if not form.is_valid():
-        device = confirmed_device(request.user)
-        context = {
-            "device": device,
-            "verified": request.user.is_verified(),  # type: ignore[union-attr]
-            "required": False,
-            "code_form": OneTimeCodeForm(),
-            "password_form": form,
-            "next": "",
-        }
-        return render(request, "registration/two_factor.html", context, status=400)
+        return _two_factor_page(request, form, status=400)
     totp_disable(user=request.user)
     messages.success(request, _("Two-factor login is off: you log in with your password alone."))
     return redirect("two_factor")
