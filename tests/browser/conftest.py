@@ -106,9 +106,11 @@ def no_content_security_policy_violations(request):
         return
     page = request.getfixturevalue("page")
     violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
-    )
+
+    def note(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text} (at {message.location})")
+
+    page.on("console", note)
     yield
     assert violations == []
