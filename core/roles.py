@@ -139,6 +139,12 @@ ROLE_PERMISSIONS: dict[str, list[Grant]] = {
         ("django_celery_beat", "*", ALL),
         ("reports", "reportsubscription", (*ALL, "download")),
         ("investment", "*", ALL),
+        # Lockouts (django-axes): an administrator unlocks a user by deleting the access attempt.
+        ("axes", "accessattempt", ("view", "delete")),
+        ("axes", "accesslog", VIEW),
+        ("axes", "accessfailurelog", VIEW),
+        # A lost phone: an administrator removes the user's device; its owner sets up a new one.
+        ("otp_totp", "totpdevice", ("view", "delete")),
     ],
     INTEGRATOR: [
         *[(app, "*", VIEW) for app in MASTER_APPS],

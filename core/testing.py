@@ -6,6 +6,7 @@ from typing import Any
 
 import factory
 import pytest
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
@@ -40,3 +41,17 @@ def force_update(queryset: models.QuerySet[Any], **values: Any) -> int:
     """``queryset.update(**values)`` past the model's own refusals (the content of a plan version that is
     no longer a draft is locked): for setting up a test's situation, never for the code under test."""
     return models.QuerySet.update(queryset, **values)
+
+
+class AxesTestClientBackend(AxesStandaloneBackend):
+    """Axes' lockout check, passed over only for ``authenticate()`` without a request: Django's test client
+    logs in that way (``client.login``). The test settings use it; production keeps
+    ``axes.backends.AxesStandaloneBackend``, which refuses such calls, and every login of the site passes
+    its request (tests of the lockout go through the login page, the admin and the token endpoint)."""
+
+    def authenticate(
+        self, request: Any, username: str | None = None, password: str | None = None, **kwargs: Any
+    ) -> None:
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -8,9 +8,11 @@ Defaults give the embedded mode (SQLite, a broker that needs no server); product
 
 from __future__ import annotations
 
+import datetime
 import os
 from email.utils import getaddresses
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -71,7 +73,8 @@ VAR_DIR = env_path("VAR_DIR", BASE_DIR / "var")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # Django's admin, whose login is the two-step login page and which may require a one-time password.
+    "core.apps.MMSAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -89,6 +92,9 @@ INSTALLED_APPS = [
     # One-time passwords (TOTP): second factor at login and re-authentication for electronic signatures.
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Brute-force protection of every password form (login page, token API) and the Content-Security-Policy.
+    "axes",
+    "csp",
     "core",
     "mms",
     "assets",
@@ -103,6 +109,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages are compressed for phones on weak connections (static files come pre-compressed from
     # WhiteNoise above). Django's GZip adds random padding against BREACH; CSRF tokens are masked too.
@@ -113,10 +120,14 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    # Administrators without a verified one-time password go to enrolment first (OTP_REQUIRED_FOR_ADMINS).
+    "core.two_factor_middleware.AdminTwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, so it sees the lockout flag the authentication left on the request and answers it.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "mms.urls"
@@ -166,15 +177,48 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth --------------------------------------------------------------------------------------
+# Axes first: it refuses a locked-out username at this address before the password is even checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": env_int("PASSWORD_MIN_LENGTH", 10)},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# A session ends SESSION_COOKIE_AGE seconds after the login (a shift, by default; renewed only when the
+# session changes, so requests do not write to the session table), or when the browser closes if
+# SESSION_EXPIRE_AT_BROWSER_CLOSE is on.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", False)
+
+# Brute-force protection (django-axes): LOGIN_FAILURE_LIMIT wrong passwords (or one-time codes) for one
+# username from one address lock that pair out for LOGIN_COOLOFF_MINUTES; a right password resets the count.
+# Locking by the pair, not the username alone, keeps an attacker elsewhere from locking a user out.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "core.login_protection.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "core.login_protection.client_ip"
+# Proxies in front of MMS that append the client's address to X-Forwarded-For (0: trust no header and
+# use the connection's address; behind one TLS proxy, 1).
+LOGIN_TRUSTED_PROXIES = env_int("LOGIN_TRUSTED_PROXIES", 0)
+
+# One-time passwords (django-otp, TOTP): anyone may enrol on the Two-factor screen; when
+# OTP_REQUIRED_FOR_ADMINS is on, staff, superusers and Administrators must, before anything else.
+OTP_REQUIRED_FOR_ADMINS = env_bool("OTP_REQUIRED_FOR_ADMINS", False)
+OTP_TOTP_ISSUER = env_str("OTP_TOTP_ISSUER", "MMS")
+# The admin never shows a device's secret once made (it is shown to its owner once, at enrolment).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Internationalisation ----------------------------------------------------------------------
 LANGUAGE_CODE = env_str("LANGUAGE_CODE", "en")
@@ -368,6 +412,28 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.request": {"handlers": ["console", "mail_admins"], "level": "ERROR", "propagate": False}},
+}
+
+# --- Content Security Policy (django-csp) ------------------------------------------------------
+# Scripts and styles only from our static files: no inline script, no inline style, no eval (htmx runs
+# with allowEval off, see base.html). Images may be data: URIs (Pico's checkbox and select icons) and
+# the map's tiles from MAP_TILE_URL's host. The API docs pages loosen this for themselves (mms.api_urls).
+# A tile template's "{s}" (subdomain) becomes a "*." wildcard of the host.
+_tiles = urlsplit(MAP_TILE_URL)
+_MAP_TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}" if MAP_TILE_URL else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:", *([_MAP_TILE_ORIGIN] if _MAP_TILE_ORIGIN else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
 }
 
 # --- Production hardening (DEBUG off): `manage.py check --deploy` reports nothing -------------

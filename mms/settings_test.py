@@ -20,3 +20,6 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
+# Django's test client logs in without a request (``client.login``), which axes' backend refuses; this
+# one checks lockouts exactly as axes does whenever there is a request (see core.testing).
+AUTHENTICATION_BACKENDS = ["core.testing.AxesTestClientBackend", "django.contrib.auth.backends.ModelBackend"]

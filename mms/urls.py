@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", audit_views.audit_search, name="audit_search"),
+    path("accounts/", include("core.account_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("plans/", include("plans.urls")),
     path("orders/", include("orders.urls")),

@@ -10,6 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, User
@@ -21,6 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token, TokenProxy
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import HistoricalChanges
@@ -149,6 +151,10 @@ NOT_ADDABLE = {
     "exchange.calendarfeed": "made by its owner on the Calendar feeds screen, the only place its address is shown",
     "exchange.importrun": "made by importing a file (Data exchange screen, API, import_data)",
     "exchange.externalref": "kept by the importers: which record each row of a file became",
+    "axes.accessattempt": "written by the login lockout; an administrator deletes one to unlock",
+    "axes.accesslog": "written at each login and logout",
+    "axes.accessfailurelog": "written at each failed login",
+    "otp_totp.totpdevice": "set up by its owner on the Two-factor screen, the only place its secret is shown",
 }
 # Related models with too many rows for a plain select box.
 LONG_LISTS = {Area, Resource, Counter, Employee, User}
@@ -305,6 +311,16 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "django_celery_beat.clockedschedule": lambda: ClockedSchedule.objects.create(
         clocked_time=timezone.now() + datetime.timedelta(days=next(_numbers))
     ),
+    "axes.accessattempt": lambda: AccessAttempt.objects.create(
+        username=f"user{next(_numbers)}", ip_address="10.0.0.1", user_agent="pytest", failures_since_start=3
+    ),
+    "axes.accesslog": lambda: AccessLog.objects.create(
+        username=f"user{next(_numbers)}", ip_address="10.0.0.1", user_agent="pytest"
+    ),
+    "axes.accessfailurelog": lambda: AccessFailureLog.objects.create(
+        username=f"user{next(_numbers)}", ip_address="10.0.0.1", user_agent="pytest", locked_out=False
+    ),
+    "otp_totp.totpdevice": lambda: TOTPDevice.objects.create(user=UserFactory(), name="Phone", confirmed=True),
     "reports.reportsubscription": lambda: ReportSubscription.objects.create(
         site=SiteFactory(), recipients=f"ops{next(_numbers)}@example.com"
     ),

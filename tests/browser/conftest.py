@@ -95,3 +95,22 @@ def site(role_groups):
     VendorFactory(name="Davis & Shirtliff", contact_name="Peter Kamau", phone="+254 20 696 8000")
     heartbeat_record(worker="celery@mms-worker")
     return site
+
+
+@pytest.fixture(autouse=True)
+def no_content_security_policy_violations(request):
+    """Every browser test also checks the pages it opens break no rule of the Content-Security-Policy
+    (Chromium reports each refused script, style or eval on the console)."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    violations: list[str] = []
+
+    def note(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text} (at {message.location})")
+
+    page.on("console", note)
+    yield
+    assert violations == []
