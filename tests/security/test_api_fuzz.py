@@ -1,4 +1,4 @@
-"""schemathesis over the whole OpenAPI schema, in-process, as every role: no generated request may get a
+"""schemathesis over the whole OpenAPI schema, in-process, as each role: no generated request may get a
 server error (5xx), a status code the schema does not document, a content type it does not document or a
 body that does not conform to the documented schema.
 
@@ -8,11 +8,13 @@ How it runs:
   test's transaction, so they see the demo data (``load_demo``: three sites, one login per role, a year of
   orders, readings, stock and plans) and real ids, not only empty lists;
 - every operation gets schemathesis' three phases: the schema's examples, the coverage phase (each
-  boundary and wrong type of every parameter and body property, deterministic) and ``FUZZ_EXAMPLES``
-  generated cases (positive and negative data);
-- every generated case is sent as each demo role (Technician, Supervisor, Planner, Storekeeper,
-  Requester, Administrator, Integrator) and anonymously, each in a savepoint rolled back after the
-  answer, so a case that creates or changes a record leaves nothing behind for the next;
+  boundary and wrong type of every parameter, deterministic; on the reads, see ``CONFIG``) and
+  ``FUZZ_EXAMPLES`` generated cases (positive and negative data); about 5,400 cases in all;
+- each case is sent as one identity: a demo role (Technician, Supervisor, Planner, Storekeeper,
+  Requester, Administrator, Integrator) or anonymous, chosen from the case's content (``identity_for``), so
+  every identity gets hundreds of cases and a rerun sends each case as the same one; each request runs in
+  a savepoint rolled back after the answer, so a case that creates or changes a record leaves nothing
+  behind for the next;
 - Hypothesis is derandomized (no example database either): the same cases every run, so CI is stable.
   ``API_FUZZ_EXAMPLES`` raises the fuzzing phase's cases per operation for a deeper local run.
 
