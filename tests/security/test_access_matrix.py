@@ -41,10 +41,11 @@ from assets.models import Area, Counter, Resource
 from core import roles
 from core.models import Notification
 from exchange.models import CalendarFeed, ColumnMapping, ImportRun
-from inventory.models import PurchaseOrder, PurchaseOrderLine, PurchaseRequest, Reservation
+from inventory.models import Part, PurchaseOrder, PurchaseOrderLine, PurchaseRequest, Reservation
 from mms.demo.constants import SITE_CLINIC, SITE_RIVERSIDE
 from orders.models import WorkOrder
 from people.factories import make_role_user
+from people.models import Employee
 from plans.models import Activity, ChangeSet, ChecklistItem, DataParameter, MaintenancePlan, PlanInstance, PlanVersion
 from reports.models import ReportSubscription
 
@@ -53,6 +54,12 @@ pytestmark = pytest.mark.django_db
 # The model of each screen's ``pk`` (API endpoints take theirs from the viewset).
 SCREEN_MODELS: dict[str, type[models.Model]] = {
     "plans:plan_detail": MaintenancePlan,
+    "plans:plan_history": MaintenancePlan,
+    "plans:version_history": PlanVersion,
+    "orders:history": WorkOrder,
+    "assets:resource_history": Resource,
+    "inventory:part_history": Part,
+    "people:employee_history": Employee,
     "plans:plan_diff": MaintenancePlan,
     "plans:version_create": MaintenancePlan,
     "plans:plan_apply": MaintenancePlan,
