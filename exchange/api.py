@@ -20,7 +20,7 @@ from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -157,6 +157,18 @@ class ImportRunViewSet(BaseViewSetMixin, mixins.CreateModelMixin, viewsets.ReadO
         return Response(ImportRunSerializer(follow).data, status=status.HTTP_201_CREATED)
 
 
+EXPORT_FORMATS = inline_serializer(
+    name="ExportFormat",
+    fields={
+        "format": serializers.CharField(),
+        "label": serializers.CharField(),
+        "extension": serializers.CharField(),
+        "options": serializers.ListField(child=serializers.CharField()),
+    },
+    many=True,
+)
+
+
 class ExportViewSet(viewsets.ViewSet):
     """Downloads: ``GET /api/v1/exports/{format}/`` with ``site`` and (CSV) ``target``."""
 
@@ -164,7 +176,7 @@ class ExportViewSet(viewsets.ViewSet):
     lookup_field = "name"
     lookup_value_regex = "[a-z0-9_-]{1,20}"
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="The export formats", operation_id="exports_list")
+    @extend_schema(responses={200: EXPORT_FORMATS}, summary="The export formats", operation_id="exports_list")
     def list(self, request: Request) -> Response:
         return Response(
             [

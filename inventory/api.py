@@ -612,7 +612,8 @@ class BudgetViewSet(ReadOnlyViewSet):
         parameters=[OpenApiParameter("year", int, description="Calendar year (default: this year).")],
         responses={200: BUDGET_LINES},
     )
-    @action(detail=False, methods=["get"])
+    # A plain list, not a page; only ``year`` filters it (the list filters and ordering do not apply).
+    @action(detail=False, methods=["get"], pagination_class=None, filter_backends=[])
     def report(self, request: Request) -> Response:
         """Budget against actual per site and currency for a year."""
         try:
@@ -622,21 +623,25 @@ class BudgetViewSet(ReadOnlyViewSet):
         if not datetime.MINYEAR < year <= datetime.MAXYEAR:
             raise serializers.ValidationError({"year": ["Enter a year."]})
         lines = services.budget_report(site_ids=self.site_ids, year=year)
+        # Through the documented serializer: amounts as decimal strings, like every other amount of the API.
         return Response(
-            [
-                {
-                    "site": line.site.pk,
-                    "year": line.year,
-                    "currency": line.currency,
-                    "budget": line.budget,
-                    "parts": line.spent.parts,
-                    "labour": line.spent.labour,
-                    "external": line.spent.external,
-                    "spent": line.spent.total,
-                    "remaining": line.remaining,
-                }
-                for line in lines
-            ]
+            type(BUDGET_LINES.child)(
+                [
+                    {
+                        "site": line.site.pk,
+                        "year": line.year,
+                        "currency": line.currency,
+                        "budget": line.budget,
+                        "parts": line.spent.parts,
+                        "labour": line.spent.labour,
+                        "external": line.spent.external,
+                        "spent": line.spent.total,
+                        "remaining": line.remaining,
+                    }
+                    for line in lines
+                ],
+                many=True,
+            ).data
         )
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
@@ -171,6 +172,13 @@ class ForecastSerializer(serializers.Serializer):
     lines = ForecastLineSerializer(many=True)
 
 
+class OneObjectSchema(AutoSchema):
+    """The forecast's ``list`` answers one object (the horizon and its lines), not a list of them."""
+
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        return False
+
+
 class ReplacementForecastViewSet(viewsets.GenericViewSet):
     """The replacement forecast of the user's sites: per year, site and currency, the replacements due,
     their cost inflated to the year, the site's budget and what is left of it."""
@@ -179,6 +187,7 @@ class ReplacementForecastViewSet(viewsets.GenericViewSet):
     serializer_class = ForecastSerializer
     pagination_class = None
     filter_backends: list[Any] = []
+    schema = OneObjectSchema()
 
     @extend_schema(
         parameters=[

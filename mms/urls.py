@@ -25,5 +25,6 @@ urlpatterns = [
     path("api/", include("mms.api_urls")),
     path("admin/", admin.site.urls),
 ]
+handler404 = "mms.views.not_found"
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,6 +20,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Database, broker and heartbeat: 200 when all are fine, 503 otherwise."""
     report = system_health()
     return JsonResponse(report.as_dict(), status=200 if report.healthy else 503)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """404 as JSON under /api/ (``{"detail": ...}``, as the API's other errors), Django's page elsewhere.
+
+    A URL under /api/ that matches no route (``/api/v1/orders/abc/``: ids are numbers) is still an API
+    answer: an integrator's client reads JSON, and the schema documents 404 as ``ErrorDetail``.
+    """
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 @login_required

@@ -21,7 +21,7 @@ from typing import Any
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import BasePermission
@@ -105,6 +105,20 @@ def period_json(period: Period) -> dict[str, Any]:
     return {"label": period.label, "grain": period.grain, "first_day": period.first_day, "end_day": period.end_day}
 
 
+KPI_DEFINITIONS = inline_serializer(
+    "KpiDefinition",
+    {
+        "key": serializers.CharField(),
+        "family": serializers.CharField(),
+        "label": serializers.CharField(),
+        "unit": serializers.CharField(),
+        "definition": serializers.CharField(),
+        "better": serializers.CharField(),
+    },
+    many=True,
+)
+
+
 class KpiViewSet(viewsets.ViewSet):
     """KPIs over a scope and period: definitions, values per period, backlog, top resources, failure causes."""
 
@@ -116,7 +130,7 @@ class KpiViewSet(viewsets.ViewSet):
         query.is_valid(raise_exception=True)
         return query.validated_data
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, summary="Every KPI and its definition")
+    @extend_schema(responses={200: KPI_DEFINITIONS}, summary="Every KPI and its definition")
     def list(self, request: Request) -> Response:
         families = [
             ("orders", orders.ORDER_KPIS),
