@@ -215,12 +215,12 @@ def zone_sums_by_site(
     downtime: dict[int, float] = {}
     if until > start:
         periods = scoped_downtime(scope, site_ids).overlapping(start, until).with_duration_within(start, until)
-        for site_id, total in (
+        for downtime_site, total in (
             periods.values("resource__area__site_id")
             .annotate(total=Sum("duration_within"))
             .values_list("resource__area__site_id", "total")
         ):
-            downtime[site_id] = hours(total)
+            downtime[int(downtime_site)] = hours(total)
     for site_id, sums in by_site.items():
         sums["resource_hours"] = resources.get(site_id, 0) * (until - start).total_seconds() / 3600
         sums["downtime_hours"] = downtime.get(site_id, 0.0)
