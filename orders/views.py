@@ -73,6 +73,7 @@ from orders.models import (
     WorkOrderQuerySet,
 )
 from people.models import Employee, EmployeeCertification
+from people.signature_forms import signature_values
 from plans.models import ChecklistItem, DataParameter, PersonnelRequirement
 
 VIEW_PERMISSION = "orders.view_workorder"
@@ -177,7 +178,6 @@ def detail_queryset(user: Any) -> QuerySet[WorkOrder]:
             "requester",
             "rework_of",
             "joined_into",
-            "signed_by",
             "counter",
             "failure_problem",
             "failure_cause",
@@ -354,7 +354,7 @@ def detail_context(
         "labour_form": bound.get("labour") or LabourHoursForm(),
         "comment_form": bound.get("comment") or CommentForm(),
         "attachment_form": bound.get("attachment") or AttachmentForm(),
-        "accept_form": bound.get("accept") or AcceptForm(requires_signature=requires_signature),
+        "accept_form": bound.get("accept") or AcceptForm(requires_signature=requires_signature, user=user),
         "rework_form": bound.get("rework") or ReasonForm(prefix="rework"),
         "skip_form": bound.get("skip") or ReasonForm(prefix="skip"),
         "reject_form": bound.get("reject") or ReasonForm(prefix="reject"),
@@ -410,7 +410,7 @@ def transition_form(action: str, order: WorkOrder, user: Any, data: Any) -> form
     if action == "release":
         return ReleaseForm(data, prefix="release", locations=release_locations(order))
     if action == "accept":
-        return AcceptForm(data, requires_signature=requires_signature)
+        return AcceptForm(data, requires_signature=requires_signature, user=user)
     if action == "join":
         return JoinForm(data, targets=join_targets(user, order))
     return None
@@ -432,9 +432,7 @@ def transition_call(action: str, order: WorkOrder, user: Any, data: dict[str, An
             failure_remedy=data.get("failure_remedy"),
         )
     if action == "accept":
-        return services.order_accept(
-            order=order, user=user, password=data.get("password"), meaning=data.get("meaning", "")
-        )
+        return services.order_accept(order=order, user=user, **signature_values(data))
     if action == "rework":
         return services.order_rework(order=order, user=user, reason=data["reason"])
     if action == "skip":

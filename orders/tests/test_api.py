@@ -190,8 +190,8 @@ def test_complete_accept_with_signature_and_rework(resource, sup, tech):
     assert token_client(tech).post(url("workorder-complete", order.pk)).status_code == 200
     client = token_client(sup)
     unsigned = client.post(url("workorder-accept", order.pk), {})
-    assert unsigned.status_code == 409
-    assert "signature" in unsigned.json()["detail"]
+    assert unsigned.status_code == 400
+    assert "enter it again" in unsigned.json()["password"][0]
     rework = client.post(url("workorder-rework", order.pk), {"reason": "Leaks again"})
     assert rework.status_code == 201
     assert rework.json()["kind"] == "rework"
@@ -204,11 +204,14 @@ def test_accept_with_signature(resource, sup, tech):
     order = in_progress_order(resource, sup, tech, activity=ActivityFactory(requires_signature=True))
     services.order_complete(order=order, user=tech)
     response = token_client(sup).post(
-        url("workorder-accept", order.pk), {"password": TEST_PASSWORD, "meaning": "Verified"}
+        url("workorder-accept", order.pk), {"password": TEST_PASSWORD, "meaning": "reviewed", "statement": "Verified"}
     )
     assert response.status_code == 200, response.content
     assert response.json()["execution_state"] == "closed"
-    assert response.json()["signature_meaning"] == "Verified"
+    [signature] = response.json()["signatures"]
+    assert (signature["meaning"], signature["statement"], signature["valid"]) == ("reviewed", "Verified", True)
+    assert signature["signer"] == sup.pk
+    assert "password" not in signature
 
 
 def test_join_and_cancel(resource, sup, requester):

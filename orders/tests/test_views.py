@@ -38,6 +38,7 @@ from orders.models import (
     WorkOrder,
 )
 from people.factories import CertificationFactory, EmployeeCertificationFactory, make_role_user
+from people.signature_models import Signature
 from plans.factories import (
     ActivityFactory,
     BillOfPartsLineFactory,
@@ -554,20 +555,26 @@ def test_accept_with_signature(client, supervisor, technician, pump, activity):
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     assert "Accept with signature" in page
     response = client.post(
-        reverse("orders:transition", args=[order.pk, "accept"]), {"password": "wrong", "meaning": "OK"}
+        reverse("orders:transition", args=[order.pk, "accept"]), {"password": "wrong", "meaning": "accepted"}
     )
     assert response.status_code == 409
-    assert "enter your password again" in response.content.decode()
+    assert "The password is wrong." in response.content.decode()
     response = client.post(reverse("orders:transition", args=[order.pk, "accept"]), {"meaning": "OK"})
-    assert response.status_code == 400
+    assert response.status_code == 400  # not a meaning the form offers
     response = client.post(
         reverse("orders:transition", args=[order.pk, "accept"]),
-        {"password": "correct-horse-battery-staple", "meaning": "Work verified"},
+        {"password": "correct-horse-battery-staple", "meaning": "accepted", "statement": "Work verified"},
     )
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.execution_state == ExecutionState.CLOSED
-    assert order.signature_meaning == "Work verified"
+    assert Signature.objects.of(order).get().statement == "Work verified"
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Electronic signatures" in page
+    assert "record changed after signing" not in page
+    WorkOrder.objects.filter(pk=order.pk).update(description="Changed after acceptance")
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "record changed after signing" in page
 
 
 def test_rework_skip_reject_need_a_reason(client, supervisor, requester, pump):
