@@ -147,7 +147,7 @@ def movement_list(request: HttpRequest) -> HttpResponseBase:
     page = paginate(request, filterset.qs, "page", PAGE_SIZE)
     signature_checks = checks_of(page)  # the page's signatures (large adjustments), in one query
     for movement in page:
-        movement.signature_checks = signature_checks.get(movement.pk, [])  # type: ignore[attr-defined]
+        movement.signature_checks = signature_checks.get(movement.pk, [])
     return render(
         request,
         "inventory/movement_list.html",

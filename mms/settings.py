@@ -341,6 +341,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "orders.models.WebhookEvent",
         "DowntimeKindEnum": "orders.models.DowntimeKind",
         "FeedKindEnum": "exchange.models.FeedKind",
+        "MovementKindEnum": "inventory.models.MovementKind",
     },
 }
 

@@ -72,6 +72,7 @@ from orders.models import (
     WorkOrder,
     WorkOrderQuerySet,
 )
+from orders.pdf import order_pdf
 from people.models import Employee, EmployeeCertification
 from people.signature_forms import signature_values
 from plans.models import ChecklistItem, DataParameter, PersonnelRequirement
@@ -381,6 +382,15 @@ def render_detail(request: HttpRequest, order: WorkOrder, status: int = 200, **k
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one order, and what the user may do with it now."""
     return render_detail(request, get_order(request, pk, full=True))
+
+
+@orders_screen
+def order_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The order as a PDF, with the manifestation of its electronic signatures."""
+    order = get_order(request, pk, full=True)
+    response = HttpResponse(order_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
+    return response
 
 
 def detail_url(order: WorkOrder, anchor: str = "") -> str:

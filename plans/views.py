@@ -618,7 +618,7 @@ def changeset_list(request: HttpRequest) -> HttpResponseBase:
     signature_checks = checks_of(change_sets)  # the page's signatures, in one query
     for change_set in change_sets:
         annotate_change_set(request.user, change_set, bool(change_set.versions.all()))
-        change_set.signature_checks = signature_checks.get(change_set.pk, [])  # type: ignore[attr-defined]
+        change_set.signature_checks = signature_checks.get(change_set.pk, [])
     return render(
         request,
         "plans/changeset_list.html",

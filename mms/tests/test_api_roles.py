@@ -177,7 +177,7 @@ WRITES: dict[str, tuple[Case, int, str, tuple[str, ...]]] = {
         ("Supervisor", "Integrator"),
     ),
     "change set approve": (
-        lambda w: ("post", api("changeset-approve", w.submitted().change_set_id), {}),
+        lambda w: ("post", api("changeset-approve", w.submitted().change_set_id), {"password": TEST_PASSWORD}),
         200,
         "Supervisor",
         ("Planner", "Technician", "Integrator"),

@@ -375,3 +375,19 @@ def test_order_list_rows_are_exactly_what_the_serializer_answers(resource, sup, 
         expected = WorkOrderSerializer(WorkOrder.objects.order_by("-id"), many=True).data
         assert rows == [dict(row) for row in expected]
     assert any(row["started_at"] for row in rows)
+
+
+def test_accept_is_locked_after_three_wrong_signatures(resource, sup, tech):
+    from core.testing import TEST_PASSWORD
+
+    order = in_progress_order(resource, sup, tech, activity=ActivityFactory(requires_signature=True))
+    services.order_complete(order=order, user=tech)
+    client = token_client(sup)
+    for _attempt in range(3):
+        wrong = client.post(url("workorder-accept", order.pk), {"password": "nope"})
+        assert wrong.status_code == 400
+    assert "locked until" in wrong.json()["password"][0]
+    locked = client.post(url("workorder-accept", order.pk), {"password": TEST_PASSWORD})
+    assert locked.status_code == 423
+    assert "Signing is locked until" in locked.json()["detail"]
+    assert client.get(url("workorder-detail", order.pk)).json()["execution_state"] == "waiting_for_acceptance"
