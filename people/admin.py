@@ -8,8 +8,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.history_admin import ReadOnlyHistoryAdmin
 from people.models import Certification, Employee, EmployeeCertification
 from people.signature_models import Signature, SigningAttempts
 from people.signatures import verify
@@ -23,7 +23,7 @@ class EmployeeCertificationInline(admin.TabularInline):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(SimpleHistoryAdmin):
+class EmployeeAdmin(ReadOnlyHistoryAdmin):
     list_display = ("code", "name", "trade", "user", "hourly_rate", "currency", "location_tracking_consent", "active")
     list_filter = ("active", "trade", "sites", "location_tracking_consent")
     list_select_related = ("user",)
@@ -35,14 +35,14 @@ class EmployeeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Certification)
-class CertificationAdmin(SimpleHistoryAdmin):
+class CertificationAdmin(ReadOnlyHistoryAdmin):
     list_display = ("code", "name", "issuing_body", "validity_months")
     list_filter = ("issuing_body",)
     search_fields = ("code", "name", "issuing_body")
 
 
 @admin.register(EmployeeCertification)
-class EmployeeCertificationAdmin(SimpleHistoryAdmin):
+class EmployeeCertificationAdmin(ReadOnlyHistoryAdmin):
     list_display = ("employee", "certification", "certificate_number", "valid_from", "valid_to")
     list_filter = ("certification", "valid_to")
     list_select_related = ("employee", "certification")

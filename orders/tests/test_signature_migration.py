@@ -12,8 +12,8 @@ from django.db.migrations.executor import MigrationExecutor
 from people.signature_models import Signature
 from people.signatures import verify
 
-BEFORE = [("orders", "0014_merge_failure_codes_labour_channel"), ("people", "0006_signatures")]
-AFTER = [("orders", "0016_acceptance_signature_columns_dropped")]
+BEFORE = [("orders", "0015_kpi_indexes"), ("people", "0006_signatures")]
+AFTER = [("orders", "0017_acceptance_signature_columns_dropped")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -112,7 +112,7 @@ def backwards(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("contenttypes", "0002_remove_content_type_name"),
-        ("orders", "0014_merge_failure_codes_labour_channel"),
+        ("orders", "0015_kpi_indexes"),
         ("people", "0006_signatures"),
     ]
 

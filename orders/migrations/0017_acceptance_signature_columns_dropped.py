@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0015_acceptance_signatures'),
+        ('orders', '0016_acceptance_signatures'),
     ]
 
     operations = [
