@@ -77,6 +77,7 @@ class SignatureAdmin(ReadOnlyAdmin):
     list_display = ("signed_at", "signer_name", "meaning", "action", "content_type", "object_id", "method")
     list_filter = ("meaning", "method", "content_type")
     list_select_related = ("content_type",)
+    raw_id_fields = ("signer",)
     search_fields = ("signer_name", "signer__username", "statement", "content_hash")
     date_hierarchy = "signed_at"
     # Checking a signature reads its record: on the signature's page, not for every row of the list.
@@ -91,5 +92,6 @@ class SignatureAdmin(ReadOnlyAdmin):
 class SigningAttemptsAdmin(ReadOnlyAdmin):
     list_display = ("user", "failures", "last_failure_at", "locked_until")
     list_select_related = ("user",)
+    raw_id_fields = ("user",)
     search_fields = ("user__username",)
     exclude = ("last_failure_key",)
