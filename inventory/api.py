@@ -16,7 +16,7 @@ import django_filters
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -46,6 +46,7 @@ from inventory.models import (
     StockMovement,
     Vendor,
 )
+from people.signature_forms import SignatureInputSerializer, SignatureSerializer, signatures_data
 
 
 class PartFilterSet(django_filters.FilterSet):
@@ -227,6 +228,20 @@ class StockMovementSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class StockMovementDetailSerializer(StockMovementSerializer):
+    """A movement with its electronic signatures (large adjustments are signed)."""
+
+    signatures = serializers.SerializerMethodField()
+
+    class Meta(StockMovementSerializer.Meta):
+        fields = [*StockMovementSerializer.Meta.fields, "signatures"]
+        read_only_fields = fields
+
+    @extend_schema_field(SignatureSerializer(many=True))
+    def get_signatures(self, movement: StockMovement) -> Any:
+        return signatures_data(movement)
+
+
 class ReceiptSerializer(serializers.Serializer):
     part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all())
     location = location_field()
@@ -244,7 +259,10 @@ class IssueSerializer(serializers.Serializer):
     reference = serializers.CharField(max_length=50, help_text="The work order number.")
 
 
-class AdjustSerializer(serializers.Serializer):
+class AdjustSerializer(SignatureInputSerializer):
+    """An adjustment; one worth more than ``SIGNATURE_STOCK_ADJUSTMENT_THRESHOLD`` is signed: ``password``
+    (or ``otp_token``), ``meaning`` (default ``performed``), optional ``statement``."""
+
     part = serializers.PrimaryKeyRelatedField(queryset=Part.objects.all())
     location = location_field()
     quantity = serializers.DecimalField(**QUANTITY, help_text="Signed: +2 found, -1 broken.")
@@ -273,6 +291,9 @@ class StockMovementViewSet(ReadOnlyViewSet):
     def scope(self, queryset: QuerySet[Any], site_ids: list[int] | None) -> QuerySet[Any]:
         return StockMovement.objects.in_sites(site_ids).order_by("-id")
 
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return StockMovementDetailSerializer if self.action == "retrieve" else StockMovementSerializer
+
     def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
@@ -300,11 +321,15 @@ class StockMovementViewSet(ReadOnlyViewSet):
         """Unused parts come back from a work order (at most what it took: else 409)."""
         return self._created(services.stock_return(user=request.user, **self._input(IssueSerializer)))
 
-    @extend_schema(request=AdjustSerializer, responses={201: StockMovementSerializer})
+    @extend_schema(request=AdjustSerializer, responses={201: StockMovementDetailSerializer})
     @action(detail=False, methods=["post"])
     def adjust(self, request: Request) -> Response:
-        """Correct the count at a location, with a reason."""
-        return self._created(services.stock_adjust(user=request.user, **self._input(AdjustSerializer)))
+        """Correct the count at a location, with a reason; signed above the threshold (400 on the signature's
+        field when it is missing or wrong, 423 while signing is locked after three failed attempts)."""
+        movement = services.stock_adjust(user=request.user, **self._input(AdjustSerializer))
+        movement = StockMovement.objects.get(pk=movement.pk)
+        data = StockMovementDetailSerializer(movement, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=TransferSerializer, responses={201: StockMovementSerializer(many=True)})
     @action(detail=False, methods=["post"])

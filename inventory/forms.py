@@ -21,6 +21,8 @@ from inventory.models import (
     StockMovement,
     Vendor,
 )
+from people.signature_forms import add_signature_fields
+from people.signature_models import SignatureMeaning
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -172,11 +174,13 @@ class StockAdjustForm(forms.Form):
         label=_("Reason"), max_length=300, help_text=_("Why the count changes, e.g. cycle count, damaged.")
     )
 
-    def __init__(self, *args: Any, site_ids: list[int] | None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, site_ids: list[int] | None, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # The catalogue is shared by every site: a count may find a part this location never held.
         self.fields["part"].queryset = Part.objects.filter(active=True).order_by("part_number")  # type: ignore[attr-defined]
         self.fields["location"].queryset = locations_of(site_ids)  # type: ignore[attr-defined]
+        # Asked by the service only for an adjustment worth more than the threshold (it knows the value).
+        add_signature_fields(self, user, meaning=SignatureMeaning.PERFORMED, required=False)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

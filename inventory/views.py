@@ -69,6 +69,8 @@ from inventory.models import (
     StockLocation,
     StockMovement,
 )
+from people.signature_forms import signature_values
+from people.signatures import checks_of, counting_failed_signatures
 
 PAGE_SIZE = 25
 
@@ -164,6 +166,9 @@ def movement_list(request: HttpRequest) -> HttpResponseBase:
     ) is not None:
         return export
     page = paginate(request, filterset.qs, "page", PAGE_SIZE)
+    signature_checks = checks_of(page)  # the page's signatures (large adjustments), in one query
+    for movement in page:
+        movement.signature_checks = signature_checks.get(movement.pk, [])
     return render(
         request,
         "inventory/movement_list.html",
@@ -261,6 +266,7 @@ def stock_return(request: HttpRequest) -> HttpResponse:
 
 
 # --- Adjustments (cycle counts) and transfers ----------------------------------------------------
+@counting_failed_signatures  # a wrong signature is counted after this transaction rolled back
 def _adjust(data: dict[str, Any], user: Any) -> tuple[StockMovement | None, Any]:
     """Record a change, or the difference between a count and the books (read under the balance's lock)."""
     part, location = data["part"], data["location"]
@@ -274,7 +280,9 @@ def _adjust(data: dict[str, Any], user: Any) -> tuple[StockMovement | None, Any]
             delta = data["counted"] - on_hand
             if delta == 0:
                 return None, on_hand
-        movement = services.stock_adjust(part=part, location=location, quantity=delta, reason=data["reason"], user=user)
+        movement = services.stock_adjust(
+            part=part, location=location, quantity=delta, reason=data["reason"], user=user, **signature_values(data)
+        )
         return movement, None
 
 
@@ -283,7 +291,7 @@ def stock_adjust(request: HttpRequest) -> HttpResponse:
     """Correct the count at a location with a reason: a cycle count (what is there) or a signed change."""
     site_ids = visible_site_ids(request.user)
     initial = {key: request.GET[key] for key in ("part", "location") if key in request.GET}
-    form = StockAdjustForm(request.POST or None, site_ids=site_ids, initial=initial)
+    form = StockAdjustForm(request.POST or None, site_ids=site_ids, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -317,7 +325,9 @@ def stock_adjust(request: HttpRequest) -> HttpResponse:
                     },
                 )
             return redirect("inventory:movement_list")
-    return render(request, "inventory/stock_adjust.html", {"form": form})
+    return render(
+        request, "inventory/stock_adjust.html", {"form": form, "signature_threshold": services.adjustment_threshold()}
+    )
 
 
 @storekeeper_screen

@@ -310,6 +310,9 @@ BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
 IMPLICIT_CHANGE_SETS = env_bool("IMPLICIT_CHANGE_SETS", False)
 # Whoever submitted a change set may not approve it too.
 CHANGE_SET_FOUR_EYES = env_bool("CHANGE_SET_FOUR_EYES", True)
+# A stock adjustment worth more than this (its quantity times the part's unit cost, in the part's
+# currency) needs an electronic signature (``people.signatures``); empty: none does, 0: every one does.
+SIGNATURE_STOCK_ADJUSTMENT_THRESHOLD = env_str("SIGNATURE_STOCK_ADJUSTMENT_THRESHOLD", "1000").strip()
 # Completing corrective work asks what failed and why (failure problem and cause codes), wherever codes
 # apply to the order's equipment; off, they may still be given.
 FAILURE_CODES_REQUIRED = env_bool("FAILURE_CODES_REQUIRED", True)
@@ -402,6 +405,7 @@ SPECTACULAR_SETTINGS = {
         "WebhookEventEnum": "orders.models.WebhookEvent",
         "DowntimeKindEnum": "orders.models.DowntimeKind",
         "FeedKindEnum": "exchange.models.FeedKind",
+        "MovementKindEnum": "inventory.models.MovementKind",
     },
 }
 

@@ -17,7 +17,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -43,6 +43,7 @@ from orders.models import (
     WorkOrder,
 )
 from people.models import Employee
+from people.signature_forms import SignatureInputSerializer, SignatureSerializer, signatures_data
 from plans.models import Priority
 
 # --- Work orders -------------------------------------------------------------------------------
@@ -83,9 +84,6 @@ ORDER_FIELDS = [
     "state_reason",
     "rework_of",
     "joined_into",
-    "signed_by",
-    "signed_at",
-    "signature_meaning",
     "failure_problem",
     "failure_cause",
     "failure_remedy",
@@ -122,17 +120,23 @@ class PlannedPartSerializer(serializers.ModelSerializer):
 
 
 class WorkOrderDetailSerializer(WorkOrderSerializer):
-    """A work order with who is assigned and the parts it plans to use."""
+    """A work order with who is assigned, the parts it plans to use and its electronic signatures (with
+    whether the order still matches what was signed)."""
 
     assignments = serializers.SerializerMethodField()
     planned_parts = PlannedPartSerializer(many=True, read_only=True)
+    signatures = serializers.SerializerMethodField()
 
     class Meta(WorkOrderSerializer.Meta):
-        fields = [*ORDER_FIELDS, "assignments", "planned_parts"]
+        fields = [*ORDER_FIELDS, "assignments", "planned_parts", "signatures"]
         read_only_fields = fields
 
     def get_assignments(self, order: WorkOrder) -> list[int]:
         return [assignment.employee_id for assignment in order.assignments.all()]
+
+    @extend_schema_field(SignatureSerializer(many=True))
+    def get_signatures(self, order: WorkOrder) -> Any:
+        return signatures_data(order)
 
 
 class CorrectiveRequestSerializer(serializers.Serializer):
@@ -185,11 +189,9 @@ class ReleaseSerializer(serializers.Serializer):
     )
 
 
-class AcceptSerializer(serializers.Serializer):
-    password = serializers.CharField(
-        required=False, allow_blank=True, default="", style={"input_type": "password"}, write_only=True
-    )
-    meaning = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+class AcceptSerializer(SignatureInputSerializer):
+    """Accepting: where the activity asks for an e-signature, ``password`` (or ``otp_token``), ``meaning``
+    (default ``accepted``) and an optional ``statement``."""
 
 
 class CompleteSerializer(serializers.Serializer):

@@ -16,6 +16,8 @@ from assets.models import Counter
 from inventory.models import Part, StockLocation
 from orders.models import DowntimeKind, FailureCode, FailureKind, WorkOrder
 from people.models import Employee
+from people.signature_forms import add_signature_fields, signature_values
+from people.signature_models import SignatureMeaning
 
 REASON_MAX = 1000
 
@@ -65,30 +67,20 @@ class CancelForm(forms.Form):
 
 
 class AcceptForm(forms.Form):
-    """Accept; where the activity asks for an e-signature, the password again and what it means."""
+    """Accept; where the activity asks for an e-signature, the password (or authenticator code) again and
+    what the signature means."""
 
-    password = forms.CharField(
-        label=_("Your password (signature)"),
-        required=False,
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    meaning = forms.CharField(
-        label=_("Meaning of the signature"),
-        max_length=200,
-        required=False,
-        initial=_("Work verified and accepted"),
-    )
-
-    def __init__(self, *args: Any, requires_signature: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, requires_signature: bool = False, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.requires_signature = requires_signature
         if requires_signature:
-            self.fields["password"].required = True
-            self.fields["meaning"].required = True
-        else:
-            del self.fields["password"]
-            del self.fields["meaning"]
+            add_signature_fields(
+                self, user, meaning=SignatureMeaning.ACCEPTED, statement=_("Work verified and accepted")
+            )
+
+    def signature(self) -> dict[str, Any]:
+        """The service's signature arguments (none where the activity asks for no signature)."""
+        return signature_values(self.cleaned_data) if self.requires_signature else {}
 
 
 class CompleteForm(forms.Form):

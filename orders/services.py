@@ -42,6 +42,8 @@ from orders.models import (
     WorkOrder,
 )
 from people.models import Employee, EmployeeCertification
+from people.signature_models import SignatureMeaning
+from people.signatures import counting_failed_signatures, sign
 from plans.models import Activity, PlanInstance, Priority, TriggerKind
 from plans.services import ENTITY_FIELD_BY_MODEL
 
@@ -391,20 +393,35 @@ def order_release(*, order: WorkOrder, user: Any, location: Any = None) -> WorkO
     return _save(order, user, "release", reserve_at=location)
 
 
+@counting_failed_signatures
 @transaction.atomic
-def order_accept(*, order: WorkOrder, user: Any, password: str | None = None, meaning: str = "") -> WorkOrder:
+def order_accept(
+    *,
+    order: WorkOrder,
+    user: Any,
+    password: str | None = None,
+    otp_token: str | None = None,
+    meaning: str = "",
+    statement: str = "",
+) -> WorkOrder:
     """Accept completed work and close the order; an electronic signature where the activity asks.
 
-    The signature is the user's password entered again and a stated meaning, kept with the order.
+    The signer re-authenticates (password, or authenticator code) and the signature covers the order as
+    closed (``people.signatures.sign``); without a right signature nothing is accepted.
     """
     order = _owner_action(order, user, "accept")
+    order = _save(order, user, "accept")
     if order.activity is not None and order.activity.requires_signature:
-        if not password or not user.check_password(password):
-            raise ActionNotAllowed(_("Acceptance needs your signature: enter your password again."))
-        if not meaning.strip():
-            raise ActionNotAllowed(_("State what your signature means (e.g. “Work verified and accepted”)."))
-        order.signed_by, order.signed_at, order.signature_meaning = user, timezone.now(), meaning.strip()[:200]
-    return _save(order, user, "accept")
+        sign(
+            order,
+            user,
+            password=password,
+            otp_token=otp_token,
+            meaning=meaning or SignatureMeaning.ACCEPTED,
+            statement=statement,
+            action="acceptance",
+        )
+    return order
 
 
 @transaction.atomic

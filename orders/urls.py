@@ -18,6 +18,7 @@ urlpatterns = [
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/history/", views.order_history, name="history"),
     path("<int:pk>/assign/", views.order_assign, name="assign"),
+    path("<int:pk>/pdf/", views.order_pdf_download, name="pdf"),
     path("<int:pk>/checklist/<int:item_pk>/", record_views.checklist_answer, name="checklist_answer"),
     path("<int:pk>/data/<int:parameter_pk>/", record_views.data_value, name="data_value"),
     path("<int:pk>/reading/", record_views.reading_add, name="reading_add"),

@@ -73,7 +73,9 @@ from orders.models import (
     WorkOrder,
     WorkOrderQuerySet,
 )
+from orders.pdf import order_pdf
 from people.models import Employee, EmployeeCertification
+from people.signature_forms import signature_values
 from plans.models import ChecklistItem, DataParameter, PersonnelRequirement
 
 VIEW_PERMISSION = "orders.view_workorder"
@@ -178,7 +180,6 @@ def detail_queryset(user: Any) -> QuerySet[WorkOrder]:
             "requester",
             "rework_of",
             "joined_into",
-            "signed_by",
             "counter",
             "failure_problem",
             "failure_cause",
@@ -355,7 +356,7 @@ def detail_context(
         "labour_form": bound.get("labour") or LabourHoursForm(),
         "comment_form": bound.get("comment") or CommentForm(),
         "attachment_form": bound.get("attachment") or AttachmentForm(),
-        "accept_form": bound.get("accept") or AcceptForm(requires_signature=requires_signature),
+        "accept_form": bound.get("accept") or AcceptForm(requires_signature=requires_signature, user=user),
         "rework_form": bound.get("rework") or ReasonForm(prefix="rework"),
         "skip_form": bound.get("skip") or ReasonForm(prefix="skip"),
         "reject_form": bound.get("reject") or ReasonForm(prefix="reject"),
@@ -382,6 +383,15 @@ def render_detail(request: HttpRequest, order: WorkOrder, status: int = 200, **k
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one order, and what the user may do with it now."""
     return render_detail(request, get_order(request, pk, full=True))
+
+
+@orders_screen
+def order_pdf_download(request: HttpRequest, pk: int) -> HttpResponse:
+    """The order as a PDF, with the manifestation of its electronic signatures."""
+    order = get_order(request, pk, full=True)
+    response = HttpResponse(order_pdf(order), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{order.number}.pdf"'
+    return response
 
 
 @orders_screen
@@ -419,7 +429,7 @@ def transition_form(action: str, order: WorkOrder, user: Any, data: Any) -> form
     if action == "release":
         return ReleaseForm(data, prefix="release", locations=release_locations(order))
     if action == "accept":
-        return AcceptForm(data, requires_signature=requires_signature)
+        return AcceptForm(data, requires_signature=requires_signature, user=user)
     if action == "join":
         return JoinForm(data, targets=join_targets(user, order))
     return None
@@ -441,9 +451,7 @@ def transition_call(action: str, order: WorkOrder, user: Any, data: dict[str, An
             failure_remedy=data.get("failure_remedy"),
         )
     if action == "accept":
-        return services.order_accept(
-            order=order, user=user, password=data.get("password"), meaning=data.get("meaning", "")
-        )
+        return services.order_accept(order=order, user=user, **signature_values(data))
     if action == "rework":
         return services.order_rework(order=order, user=user, reason=data["reason"])
     if action == "skip":

@@ -204,3 +204,8 @@ class RoleStamp(models.Model):
 
     def __str__(self) -> str:
         return self.value
+
+
+# Electronic signatures are people's records too (the signer's name is an employee's): defined in their own
+# module, imported here so the people app registers them.
+from people.signature_models import Signature, SigningAttempts  # noqa: E402, F401

@@ -27,7 +27,9 @@ from django.utils.translation import gettext_lazy as _
 from assets.models import ENTITY_FIELDS
 from core.errors import ActionForbidden, ActionNotAllowed
 from core.history_admin import ReadOnlyHistoryAdmin
+from people.signatures import SignatureRefused, SigningLocked
 from plans import services
+from plans.forms import ChangeSetApproveForm
 from plans.models import (
     ACTIVITY_AUTOMATION_FIELDS,
     ACTIVITY_EXECUTION_FIELDS,
@@ -335,14 +337,34 @@ class ChangeSetAdmin(PlansAdmin):
             gettext("%(object)s: submitted for approval."),
         )
 
-    @admin.action(description=_("Approve"), permissions=["approve"])
-    def approve(self, request: HttpRequest, queryset: models.QuerySet[ChangeSet]) -> None:
-        self.run_each(
-            request,
-            queryset,
-            lambda change_set: services.changeset_approve(change_set=change_set, user=request.user),
-            gettext("%(object)s: approved."),
-        )
+    @admin.action(description=_("Approve and sign…"), permissions=["approve"])
+    def approve(self, request: HttpRequest, queryset: models.QuerySet[ChangeSet]) -> HttpResponse | None:
+        """Ask for the electronic signature on an intermediate page, then approve each selected change set
+        (stopping at a refused signature: a wrong password is not tried again on the next one)."""
+        form = ChangeSetApproveForm(request.POST if "apply" in request.POST else None, user=request.user)
+        if form.is_valid():
+            data = {"comment": form.cleaned_data["comment"], **form.signature()}
+            for change_set in queryset:
+                try:
+                    services.changeset_approve(change_set=change_set, user=request.user, **data)
+                except (SignatureRefused, SigningLocked) as refusal:
+                    self.message_user(request, f"{change_set}: {refusal_message(refusal)}", messages.ERROR)
+                    break
+                except REFUSALS as error:
+                    self.message_user(request, f"{change_set}: {refusal_message(error)}", messages.ERROR)
+                else:
+                    done = gettext("%(object)s: approved and signed.") % {"object": change_set}
+                    self.message_user(request, done, messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Approve and sign change sets"),
+            "opts": self.opts,
+            "queryset": queryset,
+            "form": form,
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/plans/changeset/approve.html", context)
 
     @admin.action(description=_("Reject…"), permissions=["approve"])
     def reject(self, request: HttpRequest, queryset: models.QuerySet[ChangeSet]) -> HttpResponse | None:

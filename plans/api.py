@@ -12,7 +12,7 @@ from typing import Any
 from django.contrib.auth.models import Group
 from django.db.models import Prefetch, QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status
 from rest_framework.decorators import action
 from rest_framework.request import Request
@@ -23,6 +23,7 @@ from assets.models import Area, Container, Material, Resource
 from core.api.serializers import PrimaryKeyRelatedField, ScopedPrimaryKeyRelatedField
 from core.api.viewsets import ReadOnlyViewSet
 from core.roles import ROLES
+from people.signature_forms import SignatureInputSerializer, SignatureSerializer, signatures_data
 from plans import services
 from plans.filters import ChangeSetFilterSet, MaintenancePlanFilterSet, PlanInstanceFilterSet
 from plans.models import (
@@ -168,6 +169,20 @@ class ChangeSetSerializer(serializers.ModelSerializer):
         read_only_fields = [f for f in fields if f not in ("name", "description")]
 
 
+class ChangeSetDetailSerializer(ChangeSetSerializer):
+    """A change set with its electronic signatures (and whether it still matches what was signed)."""
+
+    signatures = serializers.SerializerMethodField()
+
+    class Meta(ChangeSetSerializer.Meta):
+        fields = [*ChangeSetSerializer.Meta.fields, "signatures"]
+        read_only_fields = fields
+
+    @extend_schema_field(SignatureSerializer(many=True))
+    def get_signatures(self, change_set: ChangeSet) -> Any:
+        return signatures_data(change_set)
+
+
 class PlanInstanceSerializer(serializers.ModelSerializer):
     owner_role = serializers.SlugRelatedField(slug_field="name", read_only=True)
 
@@ -225,6 +240,10 @@ class PlanReasonSerializer(serializers.Serializer):
 
 class PlanCommentSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class ChangeSetApproveSerializer(SignatureInputSerializer, PlanCommentSerializer):
+    """Approving a change set: its comment and the electronic signature."""
 
 
 # --- Viewsets ----------------------------------------------------------------------------------
@@ -319,6 +338,10 @@ class ChangeSetViewSet(mixins.CreateModelMixin, GlobalViewSet):
     queryset = ChangeSet.objects.all()
     serializer_class = ChangeSetSerializer
     filterset_class = ChangeSetFilterSet
+
+    def get_serializer_class(self) -> type[serializers.BaseSerializer]:
+        return ChangeSetDetailSerializer if self.action == "retrieve" else ChangeSetSerializer
+
     ordering_fields = ["id", "created_at", "updated_at"]
     action_permissions = {
         "submit": ["plans.submit_changeset"],
@@ -340,16 +363,17 @@ class ChangeSetViewSet(mixins.CreateModelMixin, GlobalViewSet):
         change_set = services.changeset_submit(change_set=self.get_object(), user=request.user)
         return Response(ChangeSetSerializer(change_set).data)
 
-    @extend_schema(request=PlanCommentSerializer, responses={200: ChangeSetSerializer})
+    @extend_schema(request=ChangeSetApproveSerializer, responses={200: ChangeSetDetailSerializer})
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: Any = None) -> Response:
+        """in approval -> approved, signed: ``password`` (or ``otp_token``), ``meaning`` (default
+        ``approved``), optional ``statement`` and ``comment``. A wrong or missing signature answers 400 on
+        its field; signing locked after three failed attempts answers 423."""
         change_set = self.get_object()
-        data = PlanCommentSerializer(data=request.data)
+        data = ChangeSetApproveSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        change_set = services.changeset_approve(
-            change_set=change_set, user=request.user, comment=data.validated_data["comment"]
-        )
-        return Response(ChangeSetSerializer(change_set).data)
+        change_set = services.changeset_approve(change_set=change_set, user=request.user, **data.validated_data)
+        return Response(ChangeSetDetailSerializer(ChangeSet.objects.get(pk=change_set.pk)).data)
 
     @extend_schema(request=PlanReasonSerializer, responses={200: ChangeSetSerializer})
     @action(detail=True, methods=["post"])

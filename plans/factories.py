@@ -21,6 +21,7 @@ from django.db.models import Max
 from assets.factories import AreaFactory, ContainerFactory, MaterialFactory, ResourceFactory
 from assets.models import Area, Container, Material, Resource
 from core.roles import PLANNER, SUPERVISOR, TECHNICIAN
+from core.testing import TEST_PASSWORD
 from inventory.factories import PartFactory
 from people.factories import make_role_user
 from plans import services
@@ -261,11 +262,12 @@ class PlanInstanceFactory(factory.django.DjangoModelFactory):
 def approve_version(
     version: PlanVersion, *, planner: User | None = None, supervisor: User | None = None
 ) -> PlanVersion:
-    """Submit (as a planner) and approve (as a supervisor) the version's change set."""
+    """Submit (as a planner) and approve (as a supervisor, signing with the test users' password) the
+    version's change set."""
     planner = planner or make_role_user(PLANNER)
     supervisor = supervisor or make_role_user(SUPERVISOR)
     services.changeset_submit(change_set=version.change_set, user=planner)
-    services.changeset_approve(change_set=version.change_set, user=supervisor)
+    services.changeset_approve(change_set=version.change_set, user=supervisor, password=TEST_PASSWORD)
     version.refresh_from_db()
     return version
 

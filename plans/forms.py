@@ -18,6 +18,8 @@ from assets.models import Area, AreaKind, Container, Material, Resource
 from core.roles import ROLES, SUPERVISOR
 from inventory.models import Part
 from people.models import Certification
+from people.signature_forms import add_signature_fields, signature_values
+from people.signature_models import SignatureMeaning
 from plans.models import (
     ACTIVITY_AUTOMATION_FIELDS,
     ACTIVITY_EXECUTION_FIELDS,
@@ -97,7 +99,16 @@ class PlanVersionCreateForm(forms.Form):
 
 
 class ChangeSetApproveForm(forms.Form):
+    """Approve, signed: the password (or authenticator code) again and what the signature means."""
+
     comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        add_signature_fields(self, user, meaning=SignatureMeaning.APPROVED)
+
+    def signature(self) -> dict[str, Any]:
+        return signature_values(self.cleaned_data)
 
 
 class ChangeSetRejectForm(forms.Form):

@@ -23,6 +23,8 @@ from django_fsm import can_proceed, has_transition_perm
 
 from assets.models import ENTITY_FIELDS, Area, Container, Counter, CounterKind, Material, Resource
 from core.errors import ActionForbidden, ActionNotAllowed
+from people.signature_models import SignatureMeaning
+from people.signatures import counting_failed_signatures, sign
 from plans.models import (
     ACTIVITY_FIELDS,
     ActionKind,
@@ -131,9 +133,26 @@ def changeset_submit(*, change_set: ChangeSet, user: Any, _implicit: bool = Fals
     return change_set
 
 
+@counting_failed_signatures
 @transaction.atomic
-def changeset_approve(*, change_set: ChangeSet, user: Any, comment: str = "", _implicit: bool = False) -> ChangeSet:
-    """Approve a submitted change set; its versions become approved and can never change again."""
+def changeset_approve(
+    *,
+    change_set: ChangeSet,
+    user: Any,
+    comment: str = "",
+    password: str | None = None,
+    otp_token: str | None = None,
+    meaning: str = "",
+    statement: str = "",
+    _implicit: bool = False,
+) -> ChangeSet:
+    """Approve a submitted change set, signed electronically; its versions become approved and can never
+    change again.
+
+    The approver re-authenticates (password or authenticator code, ``people.signatures.sign``); the
+    signature covers the change set as approved. The implicit change sets the system approves for a
+    planner (``IMPLICIT_CHANGE_SETS``) are not signed: nobody decided on them.
+    """
     change_set = _lock(change_set)
     if (
         not _implicit
@@ -157,6 +176,16 @@ def changeset_approve(*, change_set: ChangeSet, user: Any, comment: str = "", _i
     for version in change_set.versions.all():
         version.approve()
         _by(user, version).save()
+    if not _implicit:
+        sign(
+            change_set,
+            user,
+            password=password,
+            otp_token=otp_token,
+            meaning=meaning or SignatureMeaning.APPROVED,
+            statement=statement,
+            action="change-set approval",
+        )
     return change_set
 
 

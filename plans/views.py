@@ -35,6 +35,7 @@ from core.pagination import paginate
 from core.queries import count_of
 from core.scoping import visible_site_ids
 from core.views import back, is_htmx, require_perm, screen
+from people.signatures import checks_of
 from plans import exports, services
 from plans.filters import ChangeSetFilterSet, MaintenancePlanFilterSet, PlanInstanceFilterSet
 from plans.forms import (
@@ -614,8 +615,10 @@ def changeset_list(request: HttpRequest) -> HttpResponseBase:
     ) is not None:
         return export
     change_sets = paginate(request, filterset.qs, "page", LIST_PAGE_SIZE)
+    signature_checks = checks_of(change_sets)  # the page's signatures, in one query
     for change_set in change_sets:
         annotate_change_set(request.user, change_set, bool(change_set.versions.all()))
+        change_set.signature_checks = signature_checks.get(change_set.pk, [])
     return render(
         request,
         "plans/changeset_list.html",
@@ -643,13 +646,17 @@ def changeset_submit(request: HttpRequest, pk: int) -> HttpResponse:
 @plans_screen
 @require_POST
 def changeset_approve(request: HttpRequest, pk: int) -> HttpResponse:
-    form = ChangeSetApproveForm(request.POST)
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    """Approve with an electronic signature (the service re-authenticates and signs)."""
+    form = ChangeSetApproveForm(request.POST, user=request.user)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return back(request, reverse("plans:changeset_list"))
+    data = {"comment": form.cleaned_data["comment"], **form.signature()}
     return change_set_action(
         request,
         pk,
-        lambda change_set: services.changeset_approve(change_set=change_set, user=request.user, comment=comment),
-        _("Change set %(change_set)s approved."),
+        lambda change_set: services.changeset_approve(change_set=change_set, user=request.user, **data),
+        _("Change set %(change_set)s approved and signed."),
     )
 
 

@@ -1,7 +1,8 @@
 """Errors as JSON, the same way for every endpoint.
 
 - ``ActionForbidden`` (the role may not): 403 ``{"detail": message}``
-- ``ActionNotAllowed`` (not possible now: state, missing data): 409 ``{"detail": message}``
+- ``ActionNotAllowed`` (not possible now: state, missing data): 409 ``{"detail": message}``, or the status
+  a subclass names in ``http_status`` (signing locked after failed attempts: 423)
 - Django ``ValidationError`` from a service or ``full_clean()``: 400, field errors
   ``{"field": ["message"]}`` (``non_field_errors`` for the rest)
 - a unique-constraint race lost at the database (``IntegrityError``): 409
@@ -54,7 +55,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, ActionForbidden):
         exc = exceptions.PermissionDenied(exc.message)
     elif isinstance(exc, ActionNotAllowed):
-        exc = Conflict(exc.message)
+        conflict = Conflict(exc.message)
+        conflict.status_code = getattr(exc, "http_status", Conflict.status_code)
+        exc = conflict
     elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(validation_detail(exc))
     elif isinstance(exc, OverflowError) or (isinstance(exc, DataError) and _out_of_range(exc)):

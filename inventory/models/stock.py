@@ -222,6 +222,21 @@ class StockMovement(models.Model):
     objects = StockMovementQuerySet.as_manager()
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
+    # What an electronic signature of a movement covers (``people.signatures``): large adjustments are signed.
+    SIGNED_FIELDS = (
+        "kind",
+        "part",
+        "location",
+        "site",
+        "quantity",
+        "unit_cost",
+        "currency",
+        "reference",
+        "reason",
+        "occurred_at",
+        "recorded_by",
+    )
+
     class Meta:
         verbose_name = _("stock movement")
         verbose_name_plural = _("stock movements")

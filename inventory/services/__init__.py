@@ -86,6 +86,8 @@ from inventory.services.spares import (
     spare_parts_for,
 )
 from inventory.services.stock import (
+    adjustment_needs_signature,
+    adjustment_threshold,
     net_issued,
     stock_adjust,
     stock_direct_use,
@@ -111,6 +113,8 @@ __all__ = [
     "SparePartLine",
     "StockPosition",
     "WarrantyStatus",
+    "adjustment_needs_signature",
+    "adjustment_threshold",
     "budget_report",
     "check_site",
     "contract_recipients",

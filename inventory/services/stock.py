@@ -10,7 +10,8 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import F, Q, Sum
 from django.utils import timezone
@@ -47,6 +48,8 @@ from inventory.services.common import (
     quantity_of,
 )
 from inventory.services.reorder import reorder_check
+from people.signature_models import SignatureMeaning
+from people.signatures import counting_failed_signatures, sign
 
 
 # --- Movements ---------------------------------------------------------------------------------
@@ -297,9 +300,43 @@ def stock_return(
     return movement
 
 
+def adjustment_threshold() -> Decimal | None:
+    """The value above which an adjustment is signed (``SIGNATURE_STOCK_ADJUSTMENT_THRESHOLD``), or None."""
+    raw = str(settings.SIGNATURE_STOCK_ADJUSTMENT_THRESHOLD or "").strip()
+    if not raw:
+        return None
+    try:
+        return Decimal(raw)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"SIGNATURE_STOCK_ADJUSTMENT_THRESHOLD must be a number, not {raw!r}") from None
+
+
+def adjustment_needs_signature(part: Part, quantity: Decimal) -> bool:
+    """Whether changing the count of ``part`` by ``quantity`` is worth more than the signing threshold."""
+    threshold = adjustment_threshold()
+    return threshold is not None and abs(quantity) * part.unit_cost > threshold
+
+
+@counting_failed_signatures
 @transaction.atomic
-def stock_adjust(*, part: Part, location: StockLocation, quantity: Any, reason: str, user: Any) -> StockMovement:
-    """Correct the count at a location (``quantity`` signed: +2 found, -1 broken), with a reason."""
+def stock_adjust(
+    *,
+    part: Part,
+    location: StockLocation,
+    quantity: Any,
+    reason: str,
+    user: Any,
+    password: str | None = None,
+    otp_token: str | None = None,
+    meaning: str = "",
+    statement: str = "",
+) -> StockMovement:
+    """Correct the count at a location (``quantity`` signed: +2 found, -1 broken), with a reason.
+
+    An adjustment worth more than ``SIGNATURE_STOCK_ADJUSTMENT_THRESHOLD`` is signed electronically
+    (``people.signatures.sign``: the password or authenticator code again); without a right signature
+    the count does not change.
+    """
     _require(user, "inventory.change_stockbalance", _("Only storekeepers may adjust stock."))
     _usable_location(location, user)
     if not reason.strip():
@@ -337,6 +374,16 @@ def stock_adjust(*, part: Part, location: StockLocation, quantity: Any, reason: 
     )
     balance.on_hand += delta
     _save_balance(balance)
+    if adjustment_needs_signature(part, delta):
+        sign(
+            movement,
+            user,
+            password=password,
+            otp_token=otp_token,
+            meaning=meaning or SignatureMeaning.PERFORMED,
+            statement=statement,
+            action="stock adjustment",
+        )
     reorder_check(part=part, site=_site(location))
     return movement
 

@@ -16,6 +16,7 @@ from mms.demo.clock import pinned_clock
 from mms.demo.constants import (
     DEMO_CHLORINE_V2_DRAFTED,
     DEMO_CHLORINE_V2_SUBMITTED,
+    DEMO_PASSWORD,
     DEMO_PLANS_APPROVED,
     DEMO_PLANS_DRAFTED,
     DEMO_PLANS_EFFECTIVE,
@@ -82,7 +83,10 @@ class PlansLoader(LoaderBase):
             plan_services.changeset_submit(change_set=change_set, user=planner)
         with pinned_clock(DEMO_PLANS_APPROVED, app_label="plans"):
             plan_services.changeset_approve(
-                change_set=change_set, user=supervisor, comment="Agreed with operations; start in October."
+                change_set=change_set,
+                user=supervisor,
+                comment="Agreed with operations; start in October.",
+                password=DEMO_PASSWORD,  # the supervisor signs the approval, as on the screen
             )
         with pinned_clock(DEMO_PLANS_EFFECTIVE, app_label="plans"):
             for spec in specs:

@@ -41,7 +41,7 @@ from assets.factories import (
 from assets.models import Area, AreaKind, Attachment, Counter, Reading, Resource
 from core.models import DocumentSequence, Notification
 from core.roles import ADMINISTRATOR, ROLE_PERMISSIONS, TECHNICIAN
-from core.testing import UserFactory
+from core.testing import TEST_PASSWORD, UserFactory
 from exchange.feeds import calendar_feed_create
 from exchange.models import (
     Attribute,
@@ -92,6 +92,8 @@ from orders.models import (
 from orders.services import allocate_order_numbers
 from people.factories import CertificationFactory, EmployeeCertificationFactory, EmployeeFactory, make_role_user
 from people.models import Employee, RoleStamp
+from people.signature_models import SigningAttempts
+from people.signatures import sign
 from plans.factories import (
     ActivityActionFactory,
     ActivityFactory,
@@ -132,6 +134,8 @@ REGISTRY: list[tuple[type[models.Model], admin.ModelAdmin[Any]]] = sorted(
 REGISTERED = [model for model, _model_admin in REGISTRY]
 # Pages the Administrator may not add to, and why; everything else must be addable.
 NOT_ADDABLE = {
+    "people.signature": "written only by a signed action (people.signatures.sign); append-only",
+    "people.signingattempts": "counted by people.signatures when a signature is refused",
     "mms.heartbeat": "written only by the Celery heartbeat task",
     "plans.planversion": "made by plan_create and the admin action that copies a version into a new draft",
     "auth.group": "roles are kept by migrations; Administrators only view them",
@@ -230,6 +234,8 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "people.employee": lambda: EmployeeFactory(user=UserFactory()),
     "people.certification": CertificationFactory,
     "people.employeecertification": EmployeeCertificationFactory,
+    "people.signature": lambda: sign(ChangeSetFactory(), UserFactory(), password=TEST_PASSWORD, meaning="approved"),
+    "people.signingattempts": lambda: SigningAttempts.objects.create(user=UserFactory(), failures=1),
     "inventory.part": PartFactory,
     "inventory.vendor": VendorFactory,
     "inventory.stocklocation": StockLocationFactory,

@@ -33,6 +33,7 @@ from assets.factories import (
 from core.api.permissions import RolePermissions
 from core.api.testing import token_client
 from core.roles import ROLE_PERMISSIONS, ROLES
+from core.testing import TEST_PASSWORD
 from mms.api_urls import router
 from orders import services
 from orders.factories import in_progress_order, planned_order, released_order
@@ -141,7 +142,7 @@ class World:
 
     def approved(self) -> Any:
         version = self.submitted()
-        plan_services.changeset_approve(change_set=version.change_set, user=self.supervisor)
+        plan_services.changeset_approve(change_set=version.change_set, user=self.supervisor, password=TEST_PASSWORD)
         return version
 
     def effective(self) -> Any:
@@ -176,7 +177,7 @@ WRITES: dict[str, tuple[Case, int, str, tuple[str, ...]]] = {
         ("Supervisor", "Integrator"),
     ),
     "change set approve": (
-        lambda w: ("post", api("changeset-approve", w.submitted().change_set_id), {}),
+        lambda w: ("post", api("changeset-approve", w.submitted().change_set_id), {"password": TEST_PASSWORD}),
         200,
         "Supervisor",
         ("Planner", "Technician", "Integrator"),

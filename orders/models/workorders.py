@@ -93,7 +93,6 @@ PARTIAL_FK_INDEXES = [
     "counter",
     "rework_of",
     "joined_into",
-    "signed_by",
     "failure_problem",
     "failure_cause",
     "failure_remedy",
@@ -275,19 +274,6 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
         db_index=False,  # a partial index (non-null values only) below
     )
 
-    # Electronic signature of the acceptance (21 CFR Part 11 style: who, when, what it means).
-    signed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("signed by"),
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        db_index=False,  # a partial index (non-null values only) below
-    )
-    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
-    signature_meaning = models.CharField(_("meaning of the signature"), max_length=200, blank=True)
-
     # What failed, why and what was done (``orders.models.failures``), given when corrective work is
     # completed. The kind of each code is checked by ``limit_choices_to`` (forms, admin, ``full_clean``)
     # and by ``services.order_complete``: a database check cannot look into another table.
@@ -337,7 +323,6 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
             "plan_instance",
             "activity",
             "requester",
-            "signed_by",
             "site",
             "joined_into",
             "rework_of",
@@ -350,6 +335,34 @@ class WorkOrder(ConcurrentTransitionMixin, EntityLinkMixin):
 
     objects = WorkOrderQuerySet.as_manager()
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
+
+    # What an electronic signature of the order covers (``people.signatures``): the work and its outcome,
+    # not what the scheduler or a user's deletion may still change (schedule state, requester, updated at).
+    SIGNED_FIELDS = (
+        "number",
+        "kind",
+        "site",
+        "area",
+        "resource",
+        "container",
+        "material",
+        "plan_instance",
+        "activity",
+        "activity_code",
+        "sequence",
+        "title",
+        "description",
+        "priority",
+        "execution_state",
+        "started_at",
+        "completed_at",
+        "accepted_at",
+        "closed_at",
+        "state_reason",
+        "failure_problem",
+        "failure_cause",
+        "failure_remedy",
+    )
 
     class Meta:
         verbose_name = _("work order")

@@ -190,8 +190,8 @@ def test_complete_accept_with_signature_and_rework(resource, sup, tech):
     assert token_client(tech).post(url("workorder-complete", order.pk)).status_code == 200
     client = token_client(sup)
     unsigned = client.post(url("workorder-accept", order.pk), {})
-    assert unsigned.status_code == 409
-    assert "signature" in unsigned.json()["detail"]
+    assert unsigned.status_code == 400
+    assert "enter it again" in unsigned.json()["password"][0]
     rework = client.post(url("workorder-rework", order.pk), {"reason": "Leaks again"})
     assert rework.status_code == 201
     assert rework.json()["kind"] == "rework"
@@ -204,11 +204,14 @@ def test_accept_with_signature(resource, sup, tech):
     order = in_progress_order(resource, sup, tech, activity=ActivityFactory(requires_signature=True))
     services.order_complete(order=order, user=tech)
     response = token_client(sup).post(
-        url("workorder-accept", order.pk), {"password": TEST_PASSWORD, "meaning": "Verified"}
+        url("workorder-accept", order.pk), {"password": TEST_PASSWORD, "meaning": "reviewed", "statement": "Verified"}
     )
     assert response.status_code == 200, response.content
     assert response.json()["execution_state"] == "closed"
-    assert response.json()["signature_meaning"] == "Verified"
+    [signature] = response.json()["signatures"]
+    assert (signature["meaning"], signature["statement"], signature["valid"]) == ("reviewed", "Verified", True)
+    assert signature["signer"] == sup.pk
+    assert "password" not in signature
 
 
 def test_join_and_cancel(resource, sup, requester):
@@ -372,3 +375,19 @@ def test_order_list_rows_are_exactly_what_the_serializer_answers(resource, sup, 
         expected = WorkOrderSerializer(WorkOrder.objects.order_by("-id"), many=True).data
         assert rows == [dict(row) for row in expected]
     assert any(row["started_at"] for row in rows)
+
+
+def test_accept_is_locked_after_three_wrong_signatures(resource, sup, tech):
+    from core.testing import TEST_PASSWORD
+
+    order = in_progress_order(resource, sup, tech, activity=ActivityFactory(requires_signature=True))
+    services.order_complete(order=order, user=tech)
+    client = token_client(sup)
+    for _attempt in range(3):
+        wrong = client.post(url("workorder-accept", order.pk), {"password": "nope"})
+        assert wrong.status_code == 400
+    assert "locked until" in wrong.json()["password"][0]
+    locked = client.post(url("workorder-accept", order.pk), {"password": TEST_PASSWORD})
+    assert locked.status_code == 423
+    assert "Signing is locked until" in locked.json()["detail"]
+    assert client.get(url("workorder-detail", order.pk)).json()["execution_state"] == "waiting_for_acceptance"

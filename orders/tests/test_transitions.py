@@ -16,6 +16,8 @@ from core.testing import TEST_PASSWORD
 from orders import services
 from orders.models import ChecklistAnswer, DataValue, ExecutionState, OrderKind, ScheduleState, WorkOrder
 from people.factories import CertificationFactory, EmployeeCertificationFactory, make_role_user
+from people.signature_models import Signature
+from people.signatures import SignatureRefused, verify
 from plans.factories import ActivityFactory, ChecklistItemFactory, DataParameterFactory, PersonnelRequirementFactory
 from plans.models import PlanInstance
 
@@ -194,15 +196,18 @@ def test_acceptance_with_electronic_signature(resource, people):
     services.order_begin(order=order, user=people["technician"])
     services.order_complete(order=order, user=people["technician"])
     supervisor = people["supervisor"]
-    with pytest.raises(ActionNotAllowed, match="enter your password"):
+    with pytest.raises(SignatureRefused, match="enter it again"):
         services.order_accept(order=order, user=supervisor)
-    with pytest.raises(ActionNotAllowed, match="enter your password"):
-        services.order_accept(order=order, user=supervisor, password="wrong", meaning="Verified")
-    with pytest.raises(ActionNotAllowed, match="State what your signature means"):
-        services.order_accept(order=order, user=supervisor, password=TEST_PASSWORD)
-    order = services.order_accept(order=order, user=supervisor, password=TEST_PASSWORD, meaning="Work verified")
-    assert (order.signed_by, order.signature_meaning) == (supervisor, "Work verified")
-    assert order.signed_at is not None
+    with pytest.raises(SignatureRefused, match="password is wrong"):
+        services.order_accept(order=order, user=supervisor, password="wrong", meaning="accepted")
+    with pytest.raises(SignatureRefused, match="Choose what your signature means"):
+        services.order_accept(order=order, user=supervisor, password=TEST_PASSWORD, meaning="Verified")
+    order.refresh_from_db()
+    assert order.execution_state == ExecutionState.WAITING_FOR_ACCEPTANCE  # refused: nothing accepted
+    order = services.order_accept(order=order, user=supervisor, password=TEST_PASSWORD, statement="Work verified")
+    signature = Signature.objects.of(order).get()
+    assert (signature.signer, signature.meaning, signature.statement) == (supervisor, "accepted", "Work verified")
+    assert (signature.action, signature.method, verify(signature)) == ("acceptance", "password", True)
 
 
 def test_rework_closes_and_opens_a_linked_order(resource, people):

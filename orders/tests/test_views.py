@@ -38,6 +38,7 @@ from orders.models import (
     WorkOrder,
 )
 from people.factories import CertificationFactory, EmployeeCertificationFactory, make_role_user
+from people.signature_models import Signature
 from plans.factories import (
     ActivityFactory,
     BillOfPartsLineFactory,
@@ -554,20 +555,58 @@ def test_accept_with_signature(client, supervisor, technician, pump, activity):
     page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
     assert "Accept with signature" in page
     response = client.post(
-        reverse("orders:transition", args=[order.pk, "accept"]), {"password": "wrong", "meaning": "OK"}
+        reverse("orders:transition", args=[order.pk, "accept"]), {"password": "wrong", "meaning": "accepted"}
     )
     assert response.status_code == 409
-    assert "enter your password again" in response.content.decode()
+    assert "The password is wrong." in response.content.decode()
     response = client.post(reverse("orders:transition", args=[order.pk, "accept"]), {"meaning": "OK"})
-    assert response.status_code == 400
+    assert response.status_code == 400  # not a meaning the form offers
     response = client.post(
         reverse("orders:transition", args=[order.pk, "accept"]),
-        {"password": "correct-horse-battery-staple", "meaning": "Work verified"},
+        {"password": "correct-horse-battery-staple", "meaning": "accepted", "statement": "Work verified"},
     )
     assert response.status_code == 302
     order.refresh_from_db()
     assert order.execution_state == ExecutionState.CLOSED
-    assert order.signature_meaning == "Work verified"
+    assert Signature.objects.of(order).get().statement == "Work verified"
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "Electronic signatures" in page
+    assert "record changed after signing" not in page
+    pdf = client.get(reverse("orders:pdf", args=[order.pk]))
+    assert pdf["Content-Type"] == "application/pdf"
+    text = pdf_text(pdf.content)
+    signature = Signature.objects.of(order).get()
+    assert f"{signature.signed_at.astimezone(datetime.UTC):%Y-%m-%d %H:%M:%S} UTC" in text
+    assert "Accepted: Work verified" in text
+    assert "valid" in text
+    assert signature.content_hash in text.replace("\n", "")
+    WorkOrder.objects.filter(pk=order.pk).update(description="Changed after acceptance")
+    page = client.get(reverse("orders:detail", args=[order.pk])).content.decode()
+    assert "record changed after signing" in page
+    assert "record changed after signing (description)" in pdf_text(
+        client.get(reverse("orders:pdf", args=[order.pk])).content
+    )
+
+
+def pdf_text(pdf: bytes) -> str:
+    import io
+
+    import pypdf
+
+    return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_the_order_pdf_says_when_there_is_no_signature(client, supervisor, requester, pump):
+    order = services.order_request_corrective(entity=pump, user=requester, title="Noise at the bearing")
+    logged_in(client, supervisor)
+    text = pdf_text(client.get(reverse("orders:pdf", args=[order.pk])).content)
+    assert f"{order.number} Noise at the bearing" in text
+    assert "This order carries no electronic signature." in text
+    other_site = SiteFactory()
+    elsewhere = services.order_request_corrective(
+        entity=ResourceFactory(area=other_site), user=make_role_user("Administrator"), title="Elsewhere"
+    )
+    assert client.get(reverse("orders:pdf", args=[elsewhere.pk])).status_code == 404
 
 
 def test_rework_skip_reject_need_a_reason(client, supervisor, requester, pump):

@@ -64,6 +64,20 @@ class ChangeSet(ConcurrentTransitionMixin, models.Model):
     history = HistoricalRecords(bases=[FSMHistoryBase])
     updated_at = models.DateTimeField(_("updated at"), auto_now=True, db_index=True)
 
+    # What an electronic signature of the approval covers (``people.signatures``); the versions it
+    # approves can never change afterwards (``VersionLocked``).
+    SIGNED_FIELDS = (
+        "name",
+        "description",
+        "state",
+        "implicit",
+        "submitted_by",
+        "submitted_at",
+        "decided_by",
+        "decided_at",
+        "decision_note",
+    )
+
     class Meta:
         verbose_name = _("change set")
         verbose_name_plural = _("change sets")

@@ -20,6 +20,7 @@ from django.urls import reverse
 from assets.factories import AreaFactory, CounterFactory, ResourceFactory
 from assets.models import CounterKind
 from core.roles import ADMINISTRATOR, PLANNER, SUPERVISOR
+from core.testing import TEST_PASSWORD
 from inventory.factories import PartFactory
 from people.factories import make_role_user
 from plans import services
@@ -46,6 +47,8 @@ from plans.models import (
 )
 
 pytestmark = pytest.mark.django_db
+# The approve action asks for the electronic signature on an intermediate page; this is what it posts.
+SIGNED = {"apply": "1", "password": TEST_PASSWORD, "meaning": "approved"}
 
 
 # --- Helpers -----------------------------------------------------------------------------------
@@ -157,7 +160,7 @@ class TestChangeSetActions:
         client = logged_in(administrator)
         run_action(client, ChangeSet, "submit", [draft.change_set])
 
-        response = run_action(client, ChangeSet, "approve", [draft.change_set])
+        response = run_action(client, ChangeSet, "approve", [draft.change_set], **SIGNED)
 
         assert errors(response) == [
             f"{draft.change_set}: Someone other than the person who submitted a change set must approve it."
@@ -167,16 +170,16 @@ class TestChangeSetActions:
     def test_a_staff_supervisor_approves(self, staff_supervisor: User, draft: PlanVersion) -> None:
         change_set = submitted(draft)
 
-        response = run_action(logged_in(staff_supervisor), ChangeSet, "approve", [change_set])
+        response = run_action(logged_in(staff_supervisor), ChangeSet, "approve", [change_set], **SIGNED)
 
-        assert successes(response) == [f"{change_set}: approved."]
+        assert successes(response) == [f"{change_set}: approved and signed."]
         assert errors(response) == []
         stored = fresh(change_set)
         assert (stored.state, stored.decided_by) == (ChangeSetState.APPROVED, staff_supervisor)
         assert fresh(draft).state == PlanVersionState.APPROVED
 
     def test_approving_an_open_change_set_is_refused(self, administrator_client: Client, draft: PlanVersion) -> None:
-        response = run_action(administrator_client, ChangeSet, "approve", [draft.change_set])
+        response = run_action(administrator_client, ChangeSet, "approve", [draft.change_set], **SIGNED)
 
         assert errors(response) == [
             f"{draft.change_set}: Only a change set in approval can be approved (this one is created)."

@@ -8,6 +8,7 @@ from django.test import override_settings
 
 from core.errors import ActionForbidden, ActionNotAllowed
 from core.roles import ADMINISTRATOR, PLANNER, REQUESTER, STOREKEEPER, SUPERVISOR, TECHNICIAN
+from core.testing import TEST_PASSWORD
 from people.factories import make_role_user
 from plans.factories import ActivityFactory, ChangeSetFactory, PlanVersionFactory
 from plans.models import ChangeSet, ChangeSetState, PlanVersion, PlanVersionState, VersionLocked
@@ -55,7 +56,7 @@ class TestAllowed:
     def test_approve(self, role: str) -> None:
         change_set = submitted_change_set()
         user = make_role_user(role)
-        changeset_approve(change_set=change_set, user=user, comment="Looks right.")
+        changeset_approve(change_set=change_set, user=user, comment="Looks right.", password=TEST_PASSWORD)
         stored = fresh(change_set)
         assert stored.state == ChangeSetState.APPROVED
         assert stored.decided_by == user
@@ -82,7 +83,7 @@ class TestAllowed:
         PlanVersionFactory(change_set=change_set)
         ActivityFactory(version=change_set.versions.get())
         changeset_submit(change_set=change_set, user=administrator)
-        changeset_approve(change_set=change_set, user=other_admin)
+        changeset_approve(change_set=change_set, user=other_admin, password=TEST_PASSWORD)
         assert fresh(change_set).state == ChangeSetState.APPROVED
 
 
@@ -105,7 +106,7 @@ class TestForbiddenByRole:
     def test_approve(self, role: str) -> None:
         change_set = submitted_change_set()
         with pytest.raises(ActionForbidden):
-            changeset_approve(change_set=change_set, user=make_role_user(role))
+            changeset_approve(change_set=change_set, user=make_role_user(role), password=TEST_PASSWORD)
         stored = fresh(change_set)
         assert stored.state == ChangeSetState.IN_APPROVAL
         assert stored.decided_by is None
@@ -129,7 +130,7 @@ class TestNotAllowedByState:
     def test_submit_after_a_decision(self, planner: User, supervisor: User, decision: str) -> None:
         change_set = submitted_change_set(planner)
         if decision == "approve":
-            changeset_approve(change_set=change_set, user=supervisor)
+            changeset_approve(change_set=change_set, user=supervisor, password=TEST_PASSWORD)
         else:
             changeset_reject(change_set=change_set, user=supervisor, reason="Wrong pump.")
         with pytest.raises(ActionNotAllowed, match="still open"):
@@ -138,7 +139,7 @@ class TestNotAllowedByState:
     def test_approve_a_created_one(self, supervisor: User) -> None:
         change_set = complete_change_set()
         with pytest.raises(ActionNotAllowed, match=r"in approval can be approved.*created"):
-            changeset_approve(change_set=change_set, user=supervisor)
+            changeset_approve(change_set=change_set, user=supervisor, password=TEST_PASSWORD)
         assert fresh(change_set).state == ChangeSetState.CREATED
 
     def test_reject_a_created_one(self, supervisor: User) -> None:
@@ -148,13 +149,13 @@ class TestNotAllowedByState:
 
     def test_approve_twice(self, supervisor: User) -> None:
         change_set = submitted_change_set()
-        changeset_approve(change_set=change_set, user=supervisor)
+        changeset_approve(change_set=change_set, user=supervisor, password=TEST_PASSWORD)
         with pytest.raises(ActionNotAllowed, match="approved"):
-            changeset_approve(change_set=change_set, user=supervisor)
+            changeset_approve(change_set=change_set, user=supervisor, password=TEST_PASSWORD)
 
     def test_reject_an_approved_one(self, supervisor: User) -> None:
         change_set = submitted_change_set()
-        changeset_approve(change_set=change_set, user=supervisor)
+        changeset_approve(change_set=change_set, user=supervisor, password=TEST_PASSWORD)
         with pytest.raises(ActionNotAllowed, match="approved"):
             changeset_reject(change_set=change_set, user=supervisor, reason="Changed my mind.")
         assert fresh(change_set).state == ChangeSetState.APPROVED
@@ -163,7 +164,7 @@ class TestNotAllowedByState:
         change_set = submitted_change_set()
         changeset_reject(change_set=change_set, user=supervisor, reason="Wrong part numbers.")
         with pytest.raises(ActionNotAllowed, match="rejected"):
-            changeset_approve(change_set=change_set, user=make_role_user(SUPERVISOR))
+            changeset_approve(change_set=change_set, user=make_role_user(SUPERVISOR), password=TEST_PASSWORD)
 
     @pytest.mark.parametrize("reason", ["", "   \n"])
     def test_reject_without_a_reason(self, supervisor: User, reason: str) -> None:
@@ -206,7 +207,7 @@ class TestFourEyes:
     def test_the_submitter_cannot_approve(self, administrator: User) -> None:
         change_set = submitted_change_set(administrator)
         with pytest.raises(ActionForbidden, match="Someone other than the person who submitted"):
-            changeset_approve(change_set=change_set, user=administrator)
+            changeset_approve(change_set=change_set, user=administrator, password=TEST_PASSWORD)
         assert fresh(change_set).state == ChangeSetState.IN_APPROVAL
 
     def test_the_submitter_may_still_reject_their_own(self, administrator: User) -> None:
@@ -216,13 +217,13 @@ class TestFourEyes:
 
     def test_someone_else_may_approve(self, administrator: User, supervisor: User) -> None:
         change_set = submitted_change_set(administrator)
-        changeset_approve(change_set=change_set, user=supervisor)
+        changeset_approve(change_set=change_set, user=supervisor, password=TEST_PASSWORD)
         assert fresh(change_set).state == ChangeSetState.APPROVED
 
     @override_settings(CHANGE_SET_FOUR_EYES=False)
     def test_switched_off_the_submitter_may_approve(self, administrator: User) -> None:
         change_set = submitted_change_set(administrator)
-        changeset_approve(change_set=change_set, user=administrator)
+        changeset_approve(change_set=change_set, user=administrator, password=TEST_PASSWORD)
         assert fresh(change_set).state == ChangeSetState.APPROVED
 
 
@@ -233,7 +234,7 @@ class TestApprovalFreezesVersions:
         versions = [PlanVersionFactory(change_set=change_set) for _ in range(2)]
         activities = [ActivityFactory(version=version) for version in versions]
         changeset_submit(change_set=change_set, user=planner)
-        changeset_approve(change_set=change_set, user=supervisor)
+        changeset_approve(change_set=change_set, user=supervisor, password=TEST_PASSWORD)
         assert set(PlanVersion.objects.filter(change_set=change_set).values_list("state", flat=True)) == {
             PlanVersionState.APPROVED
         }
@@ -260,7 +261,7 @@ class TestHistory:
         change_set = changeset_create(user=planner, name="History")
         ActivityFactory(version=PlanVersionFactory(change_set=change_set))
         changeset_submit(change_set=change_set, user=planner)
-        changeset_approve(change_set=change_set, user=supervisor, comment="Fine.")
+        changeset_approve(change_set=change_set, user=supervisor, comment="Fine.", password=TEST_PASSWORD)
         rows = list(change_set.history.order_by("history_id"))
         assert [row.state for row in rows] == [
             ChangeSetState.CREATED,
@@ -284,7 +285,7 @@ class TestHistory:
         activity = ActivityFactory()
         version = activity.version
         changeset_submit(change_set=version.change_set, user=planner)
-        changeset_approve(change_set=version.change_set, user=supervisor)
+        changeset_approve(change_set=version.change_set, user=supervisor, password=TEST_PASSWORD)
         last = version.history.order_by("history_id").last()
         assert last is not None
         assert last.state == PlanVersionState.APPROVED

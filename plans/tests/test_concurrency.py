@@ -15,6 +15,7 @@ from assets.factories import ResourceFactory
 from core.concurrency import run_together
 from core.errors import ActionNotAllowed
 from core.roles import ADMINISTRATOR, PLANNER, ROLES, SUPERVISOR, sync_roles
+from core.testing import TEST_PASSWORD
 from people.factories import make_role_user
 from plans.factories import ActivityFactory, apply_plan, approve_version, effective_plan
 from plans.models import ChangeSet, ChangeSetState, MaintenancePlan, PlanInstance, PlanVersion, PlanVersionState
@@ -117,8 +118,8 @@ def test_a_change_set_approved_twice_at_once(planner: User, supervisor: User) ->
     administrator = make_role_user(ADMINISTRATOR)
 
     results = run_together(
-        lambda: changeset_approve(change_set=change_set, user=supervisor),
-        lambda: changeset_approve(change_set=change_set, user=administrator),
+        lambda: changeset_approve(change_set=change_set, user=supervisor, password=TEST_PASSWORD),
+        lambda: changeset_approve(change_set=change_set, user=administrator, password=TEST_PASSWORD),
     )
 
     approved = [r for r in results if isinstance(r, ChangeSet)]

@@ -16,6 +16,7 @@ from django.urls import reverse
 from assets.factories import AreaFactory, ResourceFactory, SiteFactory
 from assets.models import Area, Resource
 from core.roles import PLANNER, SUPERVISOR, TECHNICIAN
+from core.testing import TEST_PASSWORD
 from inventory.factories import PartFactory
 from people.factories import CertificationFactory, make_role_user
 from plans import services
@@ -275,8 +276,13 @@ def test_the_whole_journey_through_the_screens(client: Client, planner: User, su
     logged_in(client, supervisor)
     queue = client.get(reverse("plans:changeset_list"), {"state": "in_approval"})
     assert b"CHL-W version 1" in queue.content
-    response = client.post(reverse("plans:changeset_approve", args=[version.change_set_id]), follow=True)
-    assert "approved" in " ".join(messages_of(response))
+    assert b"Sign and approve" in queue.content
+    response = client.post(
+        reverse("plans:changeset_approve", args=[version.change_set_id]),
+        {"password": TEST_PASSWORD, "meaning": "approved"},
+        follow=True,
+    )
+    assert "approved and signed" in " ".join(messages_of(response))
 
     logged_in(client, planner)
     response = client.post(reverse("plans:version_make_effective", args=[version.pk]), follow=True)
@@ -359,14 +365,14 @@ def test_buttons_follow_state_and_role(client: Client, planner: User, supervisor
     assert "Submit change set" in page
     assert "Delete draft" in page
     assert "Edit draft" in page
-    assert ">Approve<" not in page
+    assert ">Sign and approve<" not in page
     page = logged_in(client, supervisor).get(url).content.decode()
     assert "Submit change set" not in page
     assert "Delete draft" not in page
     services.changeset_submit(change_set=draft.change_set, user=planner)
-    assert ">Approve<" in logged_in(client, supervisor).get(url).content.decode()
+    assert ">Sign and approve<" in logged_in(client, supervisor).get(url).content.decode()
     # Four eyes: the planner who submitted does not see Approve (nor could a planner approve anyway).
-    assert ">Approve<" not in logged_in(client, planner).get(url).content.decode()
+    assert ">Sign and approve<" not in logged_in(client, planner).get(url).content.decode()
 
 
 def test_deactivate_an_instance(client: Client, planner: User, plan: MaintenancePlan, pumps: list[Resource]):

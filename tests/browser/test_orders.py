@@ -16,6 +16,8 @@ from core.roles import PLANNER, REQUESTER, SUPERVISOR, TECHNICIAN
 from core.testing import TEST_PASSWORD, force_update
 from inventory.factories import PartFactory
 from people.factories import make_role_user
+from people.signature_models import Signature
+from people.signatures import verify
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -221,7 +223,7 @@ def test_supervisor_approves_releases_assigns_accepts_with_signature_and_reworks
     row.get_by_text("Accept with signature").click()
     row.get_by_label("Your password (signature)").fill("not my password")
     row.get_by_role("button", name="Sign and accept").click()
-    expect(page.get_by_text("Acceptance needs your signature: enter your password again.")).to_be_visible()
+    expect(page.get_by_text("The password is wrong.")).to_be_visible()
     row = page.locator(f"#order-{planned.pk}")
     row.get_by_text("Accept with signature").click()
     row.get_by_label("Your password (signature)").fill(TEST_PASSWORD)
@@ -230,7 +232,8 @@ def test_supervisor_approves_releases_assigns_accepts_with_signature_and_reworks
     expect(page.get_by_text(f"{planned.number} accepted and closed.")).to_be_visible()
     planned.refresh_from_db()
     assert planned.execution_state == ExecutionState.CLOSED
-    assert planned.signed_by_id == supervisor.pk
+    signature = Signature.objects.of(planned).get()
+    assert (signature.signer_id, signature.meaning, verify(signature)) == (supervisor.pk, "accepted", True)
 
     # The rework loop: sent back with a reason, the rework order comes back to the approval tab.
     row = page.locator(f"#order-{first.pk}")

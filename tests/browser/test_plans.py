@@ -136,8 +136,10 @@ def test_plan_journey_create_submit_approve_make_effective_apply(page: Page, liv
     page.get_by_role("link", name="1 change set is waiting for approval.").click()
     expect(page.get_by_role("link", name="PUMP-M version 1")).to_be_visible()
     screenshot("plans-changesets-queue")
-    page.get_by_role("button", name="Approve").click()
-    expect(page.get_by_text(re.compile(r"Change set .* approved\."))).to_be_visible()
+    page.get_by_text("Approve and sign…").click()
+    page.get_by_label("Your password (signature)").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Sign and approve").click()
+    expect(page.get_by_text(re.compile(r"Change set .* approved and signed\."))).to_be_visible()
 
     # The planner makes it effective, on a phone.
     page.set_viewport_size(PHONE)
