@@ -57,6 +57,7 @@ SCREEN_MODELS: dict[str, type[models.Model]] = {
     "plans:plan_history": MaintenancePlan,
     "plans:version_history": PlanVersion,
     "orders:history": WorkOrder,
+    "orders:pdf": WorkOrder,
     "assets:resource_history": Resource,
     "inventory:part_history": Part,
     "people:employee_history": Employee,
