@@ -55,7 +55,7 @@ def _replace_names(counts: Counts, names: list[str], label: str) -> None:
                 for field_name in fields:
                     found |= Q(**{f"{field_name}__icontains": name})
             changed = []
-            for row in target._default_manager.filter(found).only("pk", *fields).iterator(chunk_size=500):
+            for row in target._default_manager.filter(found).iterator(chunk_size=500):
                 before = [getattr(row, field_name) for field_name in fields]
                 for field_name, value in zip(fields, before, strict=True):
                     setattr(row, field_name, pattern.sub(label, value or ""))

@@ -29,9 +29,7 @@ POSITION = Position(Decimal("-0.137512"), Decimal("34.739840"), 12)
 
 
 def give(employee, purpose, *, given=True, at=None, user=None):
-    return record_consent(
-        employee=employee, purpose=purpose, given=given, notice_version="2026-03", user=user, at=at
-    )
+    return record_consent(employee=employee, purpose=purpose, given=given, notice_version="2026-03", user=user, at=at)
 
 
 class TestConsentRecords:
@@ -46,7 +44,8 @@ class TestConsentRecords:
         give(employee, ConsentPurpose.LOCATION, at=timezone.now() - datetime.timedelta(days=1))
         assert has_consent(employee, ConsentPurpose.LOCATION) is False
         assert ConsentRecord.objects.filter(employee=employee).count() == 3
-        assert first.recorded_by == sup and first.notice_version == "2026-03"
+        assert first.recorded_by == sup
+        assert first.notice_version == "2026-03"
         current = ConsentRecord.objects.current()
         assert list(current.values_list("given", flat=True)) == [False]
 
@@ -104,7 +103,8 @@ class TestLocation:
         response = client.post(url, {"latitude": "-0.1375"}, format="json")
         assert response.status_code == 400
         response = client.post(url, {"latitude": "91", "longitude": "34.7"}, format="json")
-        assert response.status_code == 400 and "latitude" in response.json()
+        assert response.status_code == 400
+        assert "latitude" in response.json()
         assert not LocationTrace.objects.exists()
         response = client.post(url, {"latitude": "-0.1375", "longitude": "34.7398", "accuracy_m": 8}, format="json")
         assert response.status_code == 201, response.content
@@ -156,7 +156,8 @@ class TestPhotos:
         client.force_authenticate(tech)
         url = reverse("api:attachment-list", kwargs={"order_pk": order.pk})
         response = client.post(url, {"file": photo(), "people_shown": [employee.pk]}, format="multipart")
-        assert response.status_code == 400 and "people_shown" in response.json()
+        assert response.status_code == 400
+        assert "people_shown" in response.json()
         give(employee, ConsentPurpose.PHOTOS)
         response = client.post(url, {"file": photo(), "people_shown": [employee.pk]}, format="multipart")
         assert response.status_code == 201, response.content
