@@ -47,7 +47,7 @@ def labour_retention(retention: Retention) -> dict[str, int]:
     # One UPDATE each; the condition excludes what is done, so a second run (or one at the same time,
     # which waits for this one's row locks) changes nothing.
     moved = old.exclude(employee=anonymous).update(employee=anonymous)
-    history = LabourEntry.history.model  # type: ignore[attr-defined]
+    history = LabourEntry.history.model
     rewritten = (
         history.objects.filter(id__in=LabourEntry.objects.filter(employee=anonymous).values("id"))
         .exclude(employee_id=anonymous.pk)

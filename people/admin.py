@@ -166,10 +166,11 @@ class ConsentRecordAdmin(admin.ModelAdmin):
     search_fields = ("employee__code", "employee__name")
     autocomplete_fields = ("employee",)
     fields = ("employee", "purpose", "given", "at", "notice_version", "notice_text")
+    readonly_fields = ("recorded_by", "recorded_at")
     date_hierarchy = "at"
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return (*self.fields, "recorded_by", "recorded_at") if obj is not None else ()
+        return (*self.fields, *self.readonly_fields) if obj is not None else self.readonly_fields
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -199,6 +200,7 @@ class LocationTraceAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ("source",)
     list_select_related = ("employee",)
     search_fields = ("employee__code", "employee__name", "reference")
+    readonly_fields = ("employee", "at", "latitude", "longitude", "accuracy_m", "source", "reference")
     date_hierarchy = "at"
 
 
@@ -219,7 +221,7 @@ class PersonInPhotoForm(forms.ModelForm):
         fields = ("attachment", "employee")
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         employee = cleaned.get("employee")
         if employee is not None:
             record = current_consent(employee, "photos")
@@ -240,6 +242,7 @@ class PersonInPhotoAdmin(admin.ModelAdmin):
     search_fields = ("employee__code", "employee__name", "attachment__title", "attachment__original_name")
     autocomplete_fields = ("employee",)
     raw_id_fields = ("attachment",)
+    readonly_fields = ("consent", "marked_by", "marked_at")
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -13,6 +13,7 @@ A ``PrivacyLog`` row says who anonymised and when, and how many rows changed, no
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -113,9 +114,8 @@ def anonymise_employee(*, employee: Employee, user: Any = None) -> PrivacyLog:
     counts.add("people.locationtrace", LocationTrace.objects.filter(employee=employee).delete()[0])
     photos = list(employee.photos.select_related("attachment"))
     for mark in photos:
-        stored = mark.attachment.file
         # The file goes once the deletion is committed (a rollback must not lose a file still referenced).
-        transaction.on_commit(lambda stored=stored: stored.delete(save=False))
+        transaction.on_commit(functools.partial(mark.attachment.file.delete, save=False))
         mark.attachment.delete()
     counts.add("assets.attachment", len(photos))
 
@@ -127,13 +127,13 @@ def anonymise_employee(*, employee: Employee, user: Any = None) -> PrivacyLog:
     counts.add("people.employee", 1)
     counts.add(
         "people.historicalemployee",
-        Employee.history.filter(id=employee.pk).update(name=label, code=employee.code, email="", phone=""),  # type: ignore[attr-defined]
+        Employee.history.filter(id=employee.pk).update(name=label, code=employee.code, email="", phone=""),
     )
     certifications = EmployeeCertification.objects.filter(employee=employee).exclude(certificate_number="")
     counts.add("people.employeecertification", certifications.update(certificate_number=""))
     counts.add(
         "people.historicalemployeecertification",
-        EmployeeCertification.history.filter(employee_id=employee.pk)  # type: ignore[attr-defined]
+        EmployeeCertification.history.filter(employee_id=employee.pk)
         .exclude(certificate_number="")
         .update(certificate_number=""),
     )

@@ -39,8 +39,8 @@ SECRET_FIELDS = {"password", "key", "secret", "token", "key_hash", "otp_secret"}
 def _exported_fields(model: type[models.Model]) -> list[str]:
     return [
         field.name
-        for field in model._meta.get_fields()
-        if getattr(field, "concrete", False) and not field.primary_key and field.name not in SECRET_FIELDS
+        for field in (*model._meta.concrete_fields, *model._meta.many_to_many)
+        if not field.primary_key and field.name not in SECRET_FIELDS
     ]
 
 
@@ -81,8 +81,8 @@ def person_data(employee: Employee) -> dict[str, list[dict[str, Any]]]:
     related: dict[type[models.Model], Q] = {}
     for entry in registered_personal_data():
         if entry.related is not None:
-            for model, condition in entry.related(employee, user).items():
-                related[model] = related.get(model, Q()) | condition
+            for model, extra in entry.related(employee, user).items():
+                related[model] = related.get(model, Q()) | extra
     histories = {history_model(model): model for model in apps.get_models() if history_model(model) is not None}
 
     sections: dict[str, models.QuerySet[Any]] = {"people.employee": Employee.objects.filter(pk=employee.pk)}
@@ -92,6 +92,7 @@ def person_data(employee: Employee) -> dict[str, list[dict[str, Any]]]:
         label = model._meta.label_lower
         if model._meta.proxy or label in SECRET_MODELS or model in (Employee, user_model):
             continue
+        condition: Q | None
         if model in histories:
             subject = _about(model, employee, user, skip={"history_user"})
             if histories[model] is Employee:
