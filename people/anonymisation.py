@@ -98,7 +98,7 @@ def anonymise_employee(*, employee: Employee, user: Any = None) -> PrivacyLog:
     Refused for an employee already anonymised and for the shared anonymous employee.
     """
     # Two administrators anonymising the same person at once: the second waits here, then is refused.
-    employee = Employee.objects.select_for_update().select_related("user").get(pk=employee.pk)
+    employee = Employee.objects.select_for_update(of=("self",)).select_related("user").get(pk=employee.pk)
     if employee.code == ANONYMOUS_CODE:
         raise ActionNotAllowed(_("The shared anonymous employee has no identity to remove."))
     if is_anonymised(employee):

@@ -39,6 +39,8 @@ def records_to_flags(apps: Any, schema_editor: Any) -> None:
             Employee.objects.filter(pk=record.employee_id).update(
                 location_tracking_consent=True, location_tracking_consent_at=record.at
             )
+    # What the forward step made goes back into the flag alone, so migrating forward again adds it once.
+    ConsentRecord.objects.filter(notice_version=LEGACY_NOTICE).delete()
 
 
 class Migration(migrations.Migration):
