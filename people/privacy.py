@@ -322,10 +322,6 @@ def history_model(model: type[models.Model]) -> type[models.Model] | None:
     return getattr(manager, "model", None)
 
 
-def unique(items: Iterable[Any]) -> list[Any]:
-    return list(dict.fromkeys(items))
-
-
 @dataclass
 class Counts:
     """Rows touched per kind, in the order they were touched."""
