@@ -11,7 +11,6 @@ from django.db import models
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from assets.models import (
     ALLOWED_PARENT_KINDS,
@@ -25,6 +24,7 @@ from assets.models import (
     ResourceType,
     status_edit_error,
 )
+from core.history_admin import ReadOnlyHistoryAdmin
 
 # Kinds that can hold other areas (a space holds nothing); offered as parents.
 PARENT_KINDS = sorted(set().union(*ALLOWED_PARENT_KINDS.values()))
@@ -34,7 +34,7 @@ READINGS_SHOWN = 5
 
 
 @admin.register(Area)
-class AreaAdmin(SimpleHistoryAdmin):
+class AreaAdmin(ReadOnlyHistoryAdmin):
     list_display = ("code", "name", "kind", "parent", "site", "active")
     list_filter = ("kind", ("site", admin.RelatedOnlyFieldListFilter), "active")
     list_select_related = ("parent", "site")
@@ -58,7 +58,7 @@ class AreaAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ResourceType)
-class ResourceTypeAdmin(SimpleHistoryAdmin):
+class ResourceTypeAdmin(ReadOnlyHistoryAdmin):
     list_display = ("name", "manufacturer", "model_number")
     search_fields = ("name", "manufacturer", "model_number")
 
@@ -75,7 +75,7 @@ class StatusEditForm(ModelForm):
 
 
 @admin.register(Resource)
-class ResourceAdmin(SimpleHistoryAdmin):
+class ResourceAdmin(ReadOnlyHistoryAdmin):
     form = StatusEditForm
     list_display = (
         "tag",
@@ -100,7 +100,7 @@ class ResourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Container)
-class ContainerAdmin(SimpleHistoryAdmin):
+class ContainerAdmin(ReadOnlyHistoryAdmin):
     form = StatusEditForm
     list_display = ("tag", "name", "container_type", "area", "capacity", "capacity_unit", "status")
     list_filter = ("status", "container_type", ("area__site", admin.RelatedOnlyFieldListFilter))
@@ -110,7 +110,7 @@ class ContainerAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Material)
-class MaterialAdmin(SimpleHistoryAdmin):
+class MaterialAdmin(ReadOnlyHistoryAdmin):
     list_display = ("code", "lot_number", "name", "area", "quantity", "unit", "expiry_date")
     list_filter = (("area__site", admin.RelatedOnlyFieldListFilter), "expiry_date")
     list_select_related = ("area",)
@@ -134,7 +134,7 @@ class ReadingInline(admin.TabularInline):
 
 
 @admin.register(Counter)
-class CounterAdmin(SimpleHistoryAdmin):
+class CounterAdmin(ReadOnlyHistoryAdmin):
     list_display = ("name", "entity", "kind", "unit")
     list_filter = ("kind",)
     list_select_related = ("area", "resource", "container", "material")
@@ -154,7 +154,7 @@ class CounterAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Reading)
-class ReadingAdmin(SimpleHistoryAdmin):
+class ReadingAdmin(ReadOnlyHistoryAdmin):
     list_display = ("counter", "taken_at", "value", "is_reset", "source", "entered_by")
     list_filter = ("source", "is_reset", "counter__kind")
     list_select_related = (
@@ -176,7 +176,7 @@ class ReadingAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Attachment)
-class AttachmentAdmin(SimpleHistoryAdmin):
+class AttachmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ("__str__", "content_type", "object_id", "size", "mime_type", "uploaded_by", "uploaded_at")
     list_filter = ("content_type", "mime_type")
     list_select_related = ("content_type", "uploaded_by")

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", views.area_tree, name="area_tree"),
     path("areas/<int:pk>/children/", views.area_children, name="area_children"),
     path("resources/<int:pk>/", views.resource_detail, name="resource_detail"),
+    path("resources/<int:pk>/history/", views.resource_history, name="resource_history"),
     path("resources/<int:pk>/label/", views.resource_label, name="resource_label"),
     path("counters/<int:pk>/readings/new/", views.reading_add, name="reading_add"),
 ]

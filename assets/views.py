@@ -34,6 +34,7 @@ from assets.filters import ResourceFilterSet
 from assets.forms import ReadingForm
 from assets.models import Area, Counter, Reading, Resource
 from assets.services import reading_record
+from core.audit import render_history
 from core.csv_export import export_response
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
@@ -221,35 +222,6 @@ def latest_readings(counters: list[Counter], per_counter: int) -> dict[int, list
     return by_counter
 
 
-@dataclass
-class HistoryEntry:
-    record: Any
-    changes: list[tuple[str, Any, Any]]
-
-
-def history_entries(resource: Resource, request: HttpRequest) -> tuple[Any, list[HistoryEntry]]:
-    """A page of the resource's change history, each entry with what changed since the one before it."""
-    records = Resource.history.filter(id=resource.pk).select_related("history_user").order_by("-history_date")
-    paged = paginate(request, records, "history_page", SECTION_PAGE_SIZE)
-    page = paged.page
-    if not len(page):
-        return paged, []
-    # The page's records plus the one before the oldest (to diff against), in one query.
-    rows = list(records[page.start_index() - 1 : page.end_index() + 1])
-    labels = {f.attname: f.verbose_name for f in Resource._meta.concrete_fields}
-    labels.update({f.name: f.verbose_name for f in Resource._meta.concrete_fields})
-    entries: list[HistoryEntry] = []
-    for newer, older in zip(rows, [*rows[1:], None], strict=False):
-        if len(entries) == len(page):
-            break
-        changes: list[tuple[str, Any, Any]] = []
-        if older is not None and newer.history_type == "~":
-            delta = newer.diff_against(older, excluded_fields=["updated_at"])
-            changes = [(str(labels.get(c.field, c.field)), c.old, c.new) for c in delta.changes]
-        entries.append(HistoryEntry(record=newer, changes=changes))
-    return paged, entries
-
-
 @assets_screen
 def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A resource: data, photo, location, counters with a chart, orders, applied plans and history."""
@@ -276,8 +248,19 @@ def resource_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "counters": counters,
         "may_record": request.user.has_perm(READING_PERMISSION),
     }
-    context["history"], context["history_entries"] = history_entries(resource, request)
     return render(request, "assets/resource_detail.html", context)
+
+
+@assets_screen
+def resource_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The resource's change history (``core.audit``): whoever sees the resource sees its history."""
+    resource = get_object_or_404(Resource.objects.in_sites(visible_site_ids(request.user)), pk=pk)
+    return render_history(
+        request,
+        resource,
+        title=f"{resource.tag} · {resource.name}",
+        back_url=reverse("assets:resource_detail", args=[resource.pk]),
+    )
 
 
 def area_path_ids(area: Area) -> list[int]:

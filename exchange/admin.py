@@ -9,9 +9,9 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy, ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import ActionForbidden
+from core.history_admin import ReadOnlyHistoryAdmin
 from exchange.feeds import calendar_feed_revoke
 from exchange.models import (
     Attribute,
@@ -58,7 +58,7 @@ class ExternalRefAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Attribute)
-class AttributeAdmin(SimpleHistoryAdmin):
+class AttributeAdmin(ReadOnlyHistoryAdmin):
     list_display = ("name", "value", "unit", "group", "content_type", "object_id", "source")
     list_filter = ("source", "content_type")
     search_fields = ("name", "value", "group")
@@ -66,7 +66,7 @@ class AttributeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DocumentReference)
-class DocumentReferenceAdmin(SimpleHistoryAdmin):
+class DocumentReferenceAdmin(ReadOnlyHistoryAdmin):
     list_display = ("name", "category", "file_name", "content_type", "object_id")
     list_filter = ("content_type",)
     search_fields = ("name", "file_name", "reference")
@@ -74,7 +74,7 @@ class DocumentReferenceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(System)
-class SystemAdmin(SimpleHistoryAdmin):
+class SystemAdmin(ReadOnlyHistoryAdmin):
     list_display = ("name", "category", "site")
     list_filter = ("site",)
     search_fields = ("name", "category")
@@ -83,7 +83,7 @@ class SystemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ZoneSpace)
-class ZoneSpaceAdmin(SimpleHistoryAdmin):
+class ZoneSpaceAdmin(ReadOnlyHistoryAdmin):
     """Which spaces each zone groups (COBie and IFC zones fill these; a space may be in several zones)."""
 
     list_display = ("zone", "space")
@@ -93,7 +93,7 @@ class ZoneSpaceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ColumnMapping)
-class ColumnMappingAdmin(SimpleHistoryAdmin):
+class ColumnMappingAdmin(ReadOnlyHistoryAdmin):
     list_display = ("target", "name", "created_by", "updated_at")
     list_filter = ("target",)
     search_fields = ("name",)

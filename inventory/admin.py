@@ -13,9 +13,9 @@ from django.db import models, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import ActionForbidden, ActionNotAllowed
+from core.history_admin import ReadOnlyHistoryAdmin
 from core.scoping import visible_site_ids
 from inventory import services
 from inventory.models import (
@@ -65,7 +65,7 @@ class ReadOnlyAdmin(SiteScopedAdmin):
 
 
 @admin.register(Part)
-class PartAdmin(SimpleHistoryAdmin):
+class PartAdmin(ReadOnlyHistoryAdmin):
     list_display = (
         "part_number",
         "description",
@@ -87,7 +87,7 @@ class PartAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(SparePart)
-class SparePartAdmin(SimpleHistoryAdmin):
+class SparePartAdmin(ReadOnlyHistoryAdmin):
     """Spare parts lists; rows are added, changed and removed through the same services as the API."""
 
     list_display = ("part", "resource", "resource_type", "quantity", "note")
@@ -124,7 +124,7 @@ class SparePartAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Vendor)
-class VendorAdmin(SimpleHistoryAdmin):
+class VendorAdmin(ReadOnlyHistoryAdmin):
     list_display = ("code", "name", "contact_name", "email", "phone", "currency", "active")
     list_filter = ("active", "currency")
     search_fields = ("code", "name", "contact_name", "email", "tax_number")
@@ -132,7 +132,7 @@ class VendorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(StockLocation)
-class StockLocationAdmin(SimpleHistoryAdmin, SiteScopedAdmin):
+class StockLocationAdmin(ReadOnlyHistoryAdmin, SiteScopedAdmin):
     list_display = ("code", "name", "kind", "store", "area", "site", "active")
     list_filter = ("kind", "active", "site")
     list_select_related = ("store", "area", "site")
@@ -182,7 +182,7 @@ class StockMovementAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(SimpleHistoryAdmin, ReadOnlyAdmin):
+class ReservationAdmin(ReadOnlyHistoryAdmin, ReadOnlyAdmin):
     """Parts held for work: made when an order is released, freed when it closes."""
 
     readonly_fields = all_fields(Reservation)
@@ -217,7 +217,7 @@ def _service_action(
 
 
 @admin.register(PurchaseRequest)
-class PurchaseRequestAdmin(SimpleHistoryAdmin, SiteScopedAdmin):
+class PurchaseRequestAdmin(ReadOnlyHistoryAdmin, SiteScopedAdmin):
     """Raised by the reorder check and the purchasing screens; cancelled here through the service."""
 
     list_display = ("number", "part", "site", "quantity", "reason", "reference", "state", "created_at")
@@ -255,7 +255,7 @@ class PurchaseOrderLineInline(admin.TabularInline):
 
 
 @admin.register(PurchaseOrder)
-class PurchaseOrderAdmin(SimpleHistoryAdmin, SiteScopedAdmin):
+class PurchaseOrderAdmin(ReadOnlyHistoryAdmin, SiteScopedAdmin):
     """Made and moved on the purchasing screens; the state changes here only through the services."""
 
     list_display = ("number", "vendor", "site", "deliver_to", "currency", "state", "created_at", "ordered_at")
@@ -280,7 +280,7 @@ class PurchaseOrderAdmin(SimpleHistoryAdmin, SiteScopedAdmin):
 
 
 @admin.register(Contract)
-class ContractAdmin(SimpleHistoryAdmin):
+class ContractAdmin(ReadOnlyHistoryAdmin):
     list_display = ("number", "title", "kind", "vendor", "starts_on", "ends_on", "value", "currency")
     list_filter = ("kind", "currency", "ends_on")
     list_select_related = ("vendor",)
@@ -291,7 +291,7 @@ class ContractAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(CostEntry)
-class CostEntryAdmin(SimpleHistoryAdmin, SiteScopedAdmin):
+class CostEntryAdmin(ReadOnlyHistoryAdmin, SiteScopedAdmin):
     """External costs are added here; labour is posted when work closes. Recorded costs are not edited."""
 
     list_display = ("incurred_on", "reference", "kind", "description", "amount", "currency", "site", "vendor")
@@ -318,7 +318,7 @@ class CostEntryAdmin(SimpleHistoryAdmin, SiteScopedAdmin):
 
 
 @admin.register(Budget)
-class BudgetAdmin(SimpleHistoryAdmin, SiteScopedAdmin):
+class BudgetAdmin(ReadOnlyHistoryAdmin, SiteScopedAdmin):
     list_display = ("site", "year", "amount", "currency", "note")
     list_filter = ("year", "currency", "site")
     list_select_related = ("site",)

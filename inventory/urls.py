@@ -11,6 +11,7 @@ app_name = "inventory"
 
 urlpatterns = [
     path("", views.stock_list, name="stock"),
+    path("parts/<int:pk>/history/", views.part_history, name="part_history"),
     path("movements/", views.movement_list, name="movement_list"),
     path("issue/", views.stock_issue, name="issue"),
     path("return/", views.stock_return, name="return"),

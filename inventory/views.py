@@ -24,10 +24,12 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.audit import render_history
 from core.csv_export import export_response
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
@@ -55,6 +57,8 @@ from inventory.forms import (
 )
 from inventory.models import (
     Contract,
+    MovementKind,
+    Part,
     PurchaseOrder,
     PurchaseOrderLine,
     PurchaseOrderState,
@@ -129,6 +133,23 @@ def stock_list(request: HttpRequest) -> HttpResponseBase:
             "filtered": _filtered(request),
             "may_act": is_storekeeper(request.user),
         },
+    )
+
+
+@stores_screen
+def part_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """A part's change history (``core.audit``); parts are one catalogue for every site. Stock
+    adjustments change balances, not the part: their reasons are in the ledger, linked from here."""
+    part = get_object_or_404(Part, pk=pk)
+    ledger = (
+        reverse("inventory:movement_list") + "?" + urlencode({"kind": MovementKind.ADJUSTMENT, "q": part.part_number})
+    )
+    return render_history(
+        request,
+        part,
+        title=f"{part.part_number} · {part.description}",
+        back_url=reverse("inventory:stock"),
+        related=[(_("Stock adjustments of this part, with their reasons"), ledger)],
     )
 
 

@@ -13,8 +13,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.history_admin import ReadOnlyHistoryAdmin
 from core.scoping import visible_site_ids
 from investment import services
 from investment.health import with_health
@@ -22,7 +22,7 @@ from investment.models import SETTINGS_ID, AssessedResource, InvestmentSettings,
 
 
 @admin.register(TypeLifecycle)
-class TypeLifecycleAdmin(SimpleHistoryAdmin):
+class TypeLifecycleAdmin(ReadOnlyHistoryAdmin):
     list_display = (
         "resource_type",
         "expected_life_years",
@@ -62,7 +62,7 @@ class ResourceLifecycleForm(forms.ModelForm):
 
 
 @admin.register(ResourceLifecycle)
-class ResourceLifecycleAdmin(SimpleHistoryAdmin):
+class ResourceLifecycleAdmin(ReadOnlyHistoryAdmin):
     form = ResourceLifecycleForm
     list_display = (
         "resource",
@@ -104,7 +104,7 @@ class ResourceLifecycleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(InvestmentSettings)
-class InvestmentSettingsAdmin(SimpleHistoryAdmin):
+class InvestmentSettingsAdmin(ReadOnlyHistoryAdmin):
     """One row: added once (when nobody has saved the settings yet), then changed, never deleted."""
 
     list_display = ("__str__", "inflation_rate", "horizon_years", "base_year", "first_year", "updated_at")

@@ -47,6 +47,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("Dashboards"), "reports:dashboard", roles=(SUPERVISOR, PLANNER, ADMINISTRATOR)),
     NavItem(_("Investment"), "investment:ranking", roles=(PLANNER, SUPERVISOR, ADMINISTRATOR)),
     NavItem(_("System status"), "healthz", roles=(ADMINISTRATOR, INTEGRATOR)),
+    NavItem(_("Audit trail"), "audit_search", roles=(ADMINISTRATOR,)),
     NavItem(_("Admin"), "admin:index", staff=True),
 ]
 

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import ActionForbidden, ActionNotAllowed
+from core.history_admin import ReadOnlyHistoryAdmin
 from orders import downtime, services
 from orders.models import (
     PARENT_KIND,
@@ -114,7 +114,7 @@ def _service_action(
 
 
 @admin.register(WorkOrder)
-class WorkOrderAdmin(SimpleHistoryAdmin):
+class WorkOrderAdmin(ReadOnlyHistoryAdmin):
     """Orders come from the scheduler and the request screens; here administrators follow and move them."""
 
     list_display = (
@@ -301,7 +301,7 @@ class FailureCodeAdminForm(forms.ModelForm):
 
 
 @admin.register(FailureCode)
-class FailureCodeAdmin(SimpleHistoryAdmin):
+class FailureCodeAdmin(ReadOnlyHistoryAdmin):
     """Problem, cause and remedy codes; deactivate a code rather than delete it (orders protect it)."""
 
     form = FailureCodeAdminForm

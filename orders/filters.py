@@ -27,12 +27,15 @@ from django.utils.translation import gettext_lazy as _
 
 from assets.models import Area, Criticality
 from core.scoping import has_role, user_group_ids, visible_site_ids
+from inventory.models import CostEntry, CostKind, StockMovement
+from inventory.services.common import CONSUMING_KINDS
 from orders.models import (
     CLOSED_STATES,
     OPEN_STATES,
     Assignment,
     DowntimePeriod,
     ExecutionState,
+    LabourEntry,
     OrderKind,
     ScheduleState,
     WorkOrder,
@@ -140,6 +143,31 @@ BREAKDOWN = Q(kind=OrderKind.CORRECTIVE, resource__isnull=False)
 # No estimated duration: no activity, or an activity without one.
 UNESTIMATED = Q(activity__isnull=True) | Q(activity__estimated_minutes__isnull=True)
 
+COST_KINDS = [("labour", _("Labour")), ("parts", _("Parts")), ("external", _("External"))]
+
+
+def cost_q(kind: str | None, start: datetime.datetime | None, end: datetime.datetime | None) -> Q:
+    """Orders with cost of ``kind`` (``None``: any) inside ``[start, end)`` (either bound may be open).
+    External cost is dated by day: the bounds' own dates (local midnight at each site: its local day)."""
+
+    def window(field: str, low: Any, high: Any) -> dict[str, Any]:
+        bounds = {f"{field}__gte": low, f"{field}__lt": high}
+        return {key: bound for key, bound in bounds.items() if bound is not None}
+
+    q = Q(pk__in=[])
+    if kind in (None, "labour"):
+        q |= Q(Exists(LabourEntry.objects.filter(order_id=OuterRef("pk"), **window("recorded_at", start, end))))
+    if kind in (None, "parts"):
+        moves = StockMovement.objects.filter(
+            reference=OuterRef("number"), kind__in=CONSUMING_KINDS, **window("occurred_at", start, end)
+        )
+        q |= Q(Exists(moves))
+    if kind in (None, "external"):
+        days = window("incurred_on", start and start.date(), end and end.date())
+        q |= Q(Exists(CostEntry.objects.filter(reference=OuterRef("number"), kind=CostKind.EXTERNAL, **days)))
+    return q
+
+
 # A failure code filter's value: a code's id, or "none" (orders without a code there).
 FAILURE_CODE_VALUE = RegexValidator(r"^(none|[0-9]{1,18})$", _("Give a failure code id, or none."))
 
@@ -191,6 +219,9 @@ class WorkOrderFilterSet(django_filters.FilterSet):
     overdue_at = MomentFilter(label=_("Overdue at (now, if later)"), method="filter_overdue_at")
     downtime_after = MomentFilter(label=_("With downtime from"), method="filter_downtime")
     downtime_before = MomentFilter(label=_("With downtime before"), method="filter_downtime")
+    cost_after = MomentFilter(label=_("With cost from"), method="filter_cost")
+    cost_before = MomentFilter(label=_("With cost before"), method="filter_cost")
+    cost_kind = django_filters.ChoiceFilter(label=_("Cost of"), choices=COST_KINDS, method="filter_cost")
     window_passed = django_filters.BooleanFilter(label=_("Late-due point passed"), method="filter_window_passed")
     estimated = django_filters.BooleanFilter(label=_("With an estimated duration"), method="filter_estimated")
     closed_on_time = django_filters.BooleanFilter(label=_("Closed by its late-due point"))
@@ -283,6 +314,18 @@ class WorkOrderFilterSet(django_filters.FilterSet):
             return Q(Exists(periods))
 
         return queryset.filter(self.between_at_sites(start, end, caused_downtime))
+
+    def filter_cost(self, queryset: QuerySet[WorkOrder], name: str, value: Any) -> QuerySet[WorkOrder]:
+        """Orders with cost of ``cost_kind`` (any of them when not given) booked inside ``[cost_after,
+        cost_before)``, as the cost KPIs date it: labour by when it was recorded, parts by the stock
+        movement, external cost by the day it was incurred. The three filters apply together, once."""
+        data = self.form.cleaned_data
+        given = [key for key in ("cost_after", "cost_before", "cost_kind") if data.get(key) not in (None, "")]
+        if not given or name != given[0]:
+            return queryset  # applied with the first one given
+        kind = data.get("cost_kind") or None
+        start, end = data.get("cost_after"), data.get("cost_before")
+        return queryset.filter(self.between_at_sites(start, end, lambda low, high: cost_q(kind, low, high)))
 
     def filter_closed_in_window(
         self, queryset: QuerySet[WorkOrder], name: str, value: bool | None

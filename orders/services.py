@@ -414,7 +414,7 @@ def order_rework(*, order: WorkOrder, user: Any, reason: str) -> WorkOrder:
         raise ActionNotAllowed(_("Say what must be reworked."))
     order = _owner_action(order, user, "rework")
     order.state_reason = reason.strip()
-    _save(order, user, "rework")
+    _save(order, user, f"rework: {reason.strip()}")  # the reason in the history row, as skip and reject
     fields = {field: getattr(order, field) for field in ENTITY_FIELD_BY_MODEL.values()}
     rework = WorkOrder(
         number=allocate_order_numbers(1)[0],

@@ -16,6 +16,7 @@ urlpatterns = [
     path("backlog/", planner_views.backlog, name="backlog"),
     path("all/", planner_views.order_list, name="order_list"),
     path("<int:pk>/", views.order_detail, name="detail"),
+    path("<int:pk>/history/", views.order_history, name="history"),
     path("<int:pk>/assign/", views.order_assign, name="assign"),
     path("<int:pk>/checklist/<int:item_pk>/", record_views.checklist_answer, name="checklist_answer"),
     path("<int:pk>/data/<int:parameter_pk>/", record_views.data_value, name="data_value"),

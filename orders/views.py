@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from assets.models import Area, Attachment, Counter
+from core.audit import render_history
 from core.csv_export import export_response
 from core.errors import ActionNotAllowed
 from core.pagination import paginate
@@ -381,6 +382,14 @@ def render_detail(request: HttpRequest, order: WorkOrder, status: int = 200, **k
 def order_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """Everything about one order, and what the user may do with it now."""
     return render_detail(request, get_order(request, pk, full=True))
+
+
+@orders_screen
+def order_history(request: HttpRequest, pk: int) -> HttpResponse:
+    """The order's change history (``core.audit``): who moved it, when, why (the reason of a skip, a
+    rejection, a rework or a cancellation is the change's reason and its ``state_reason``)."""
+    order = get_order(request, pk)
+    return render_history(request, order, title=f"{order.number} · {order.title}", back_url=detail_url(order))
 
 
 def detail_url(order: WorkOrder, anchor: str = "") -> str:

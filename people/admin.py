@@ -17,9 +17,9 @@ from django.template.response import TemplateResponse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from core.errors import ActionNotAllowed
+from core.history_admin import ReadOnlyHistoryAdmin
 from people.anonymisation import anonymise_employee
 from people.models import (
     Certification,
@@ -72,7 +72,7 @@ class AnonymiseConfirmForm(forms.Form):
 
 
 @admin.register(Employee)
-class EmployeeAdmin(SimpleHistoryAdmin):
+class EmployeeAdmin(ReadOnlyHistoryAdmin):
     list_display = ("code", "name", "trade", "user", "hourly_rate", "currency", "active")
     list_filter = ("active", "trade", "sites")
     list_select_related = ("user",)
@@ -134,14 +134,14 @@ class EmployeeAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Certification)
-class CertificationAdmin(SimpleHistoryAdmin):
+class CertificationAdmin(ReadOnlyHistoryAdmin):
     list_display = ("code", "name", "issuing_body", "validity_months")
     list_filter = ("issuing_body",)
     search_fields = ("code", "name", "issuing_body")
 
 
 @admin.register(EmployeeCertification)
-class EmployeeCertificationAdmin(SimpleHistoryAdmin):
+class EmployeeCertificationAdmin(ReadOnlyHistoryAdmin):
     list_display = ("employee", "certification", "certificate_number", "valid_from", "valid_to")
     list_filter = ("certification", "valid_to")
     list_select_related = ("employee", "certification")

@@ -23,10 +23,10 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from assets.models import ENTITY_FIELDS
 from core.errors import ActionForbidden, ActionNotAllowed
+from core.history_admin import ReadOnlyHistoryAdmin
 from plans import services
 from plans.models import (
     ACTIVITY_AUTOMATION_FIELDS,
@@ -98,7 +98,7 @@ def interval_summary(activity: Activity) -> str:
 
 
 # --- Shared behaviour --------------------------------------------------------------------------
-class PlansAdmin(SimpleHistoryAdmin):
+class PlansAdmin(ReadOnlyHistoryAdmin):
     """History without "revert", no bulk delete, and service refusals as messages.
 
     Reverting would save an old copy of the row straight to the database (states and effective

@@ -59,10 +59,13 @@ ACTIVITY_CHILDREN: list[tuple[type[VersionedContent], str]] = [
 ]
 
 
-def _by(user: Any, obj: Any) -> Any:
-    """Name ``user`` as the author of the history row the next save or delete of ``obj`` writes."""
+def _by(user: Any, obj: Any, reason: str = "") -> Any:
+    """Name ``user`` as the author (and ``reason``, if any, as the why) of the history row the next save
+    or delete of ``obj`` writes."""
     if getattr(user, "pk", None) is not None:
         obj._history_user = user
+    if reason.strip():
+        obj._change_reason = reason.strip()[:100]  # the history column's length; the full text is kept too
     return obj
 
 
@@ -150,7 +153,7 @@ def changeset_approve(*, change_set: ChangeSet, user: Any, comment: str = "", _i
         check_perm=not _implicit,
     )
     change_set.decided_by, change_set.decided_at, change_set.decision_note = user, timezone.now(), comment
-    _by(user, change_set).save()
+    _by(user, change_set, f"approve: {comment.strip()}" if comment.strip() else "approve").save()
     for version in change_set.versions.all():
         version.approve()
         _by(user, version).save()
@@ -172,7 +175,7 @@ def changeset_reject(*, change_set: ChangeSet, user: Any, reason: str) -> Change
         forbidden=_("Your role may not reject change sets."),
     )
     change_set.decided_by, change_set.decided_at, change_set.decision_note = user, timezone.now(), reason.strip()
-    _by(user, change_set).save()
+    _by(user, change_set, f"reject: {reason.strip()}").save()
     return change_set
 
 
@@ -226,7 +229,7 @@ def version_create_draft(
     number = (plan.versions.aggregate(top=Max("number"))["top"] or 0) + 1
     change_set = _change_set_for(user=user, change_set=change_set, label=f"{plan.code} v{number}")
     draft = PlanVersion(plan=plan, number=number, change_set=change_set, based_on=source, created_by=user, notes=notes)
-    _by(user, draft).save()
+    _by(user, draft, notes).save()  # the notes say why the plan changes
     if source is not None:
         _copy_content(source, draft, user)
     return draft
@@ -474,7 +477,7 @@ def planinstance_deactivate(*, instance: PlanInstance, user: Any, reason: str = 
         raise ActionNotAllowed(_("%(instance)s is already inactive.") % {"instance": instance})
     instance.active = False
     instance.deactivated_at, instance.deactivated_by, instance.deactivation_reason = timezone.now(), user, reason
-    _by(user, instance).save()
+    _by(user, instance, f"deactivate: {reason.strip()}" if reason.strip() else "deactivate").save()
     return instance
 
 

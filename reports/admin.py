@@ -8,15 +8,15 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from simple_history.admin import SimpleHistoryAdmin
 
+from core.history_admin import ReadOnlyHistoryAdmin
 from core.scoping import visible_site_ids
 from reports.models import ReportSubscription
 from reports.subscriptions import subscription_save
 
 
 @admin.register(ReportSubscription)
-class ReportSubscriptionAdmin(SimpleHistoryAdmin):
+class ReportSubscriptionAdmin(ReadOnlyHistoryAdmin):
     list_display = ("site", "recipients", "active", "last_sent_for", "created_by", "created_at")
     list_filter = ("active", "site")
     list_select_related = ("site", "created_by")

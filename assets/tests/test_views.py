@@ -198,7 +198,9 @@ def test_resource_page_shows_data_location_counters_chart_orders_plans_and_histo
     assert open_order.number in text
     assert closed.number in text
     assert open_order.plan_instance.plan.code in text
-    assert "Manufacturer: <del>Grundfos</del> → <ins>KSB</ins>" in text
+    history_url = reverse("assets:resource_history", args=[pump.pk])
+    assert f'hx-get="{history_url}"' in text  # the History section loads itself (mms/tests/test_audit.py)
+    assert "<del>Grundfos</del> → <ins>KSB</ins>" in client.get(history_url).content.decode()
     assert f"{reverse('requests:new')}?resource={pump.pk}" in text
     assert reverse("assets:resource_label", args=[pump.pk]) in text
     assert reverse("assets:reading_add", args=[hours.pk]) in text

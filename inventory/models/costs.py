@@ -66,6 +66,12 @@ class CostEntry(models.Model):
                 name="costentry_labour_posted_once",
             ),
         ]
+        # The cost KPIs (``reports.kpis.costs``) read a site's external costs by the day they were incurred.
+        indexes = [
+            models.Index(
+                fields=["site", "incurred_on"], condition=Q(kind="external"), name="costentry_external_site_day"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference}: {self.amount} {self.currency} {self.description}"

@@ -165,6 +165,9 @@ class DowntimePeriod(models.Model):
         indexes = [
             models.Index(fields=["resource", "-started_at"], name="downtimeperiod_resource_start"),
             models.Index(fields=["container", "-started_at"], name="downtimeperiod_container_start"),
+            # The downtime KPIs read the periods overlapping a window: those still open (NULL) or ended
+            # after its start, a few among years of history.
+            models.Index(fields=["ended_at"], name="downtimeperiod_ended_at"),
         ]
 
     def __str__(self) -> str:

@@ -440,8 +440,9 @@ def drilldown(key: str, scope: Scope, period: Period) -> str:
     """The list behind a cost number.
 
     Parts (whole sites): the stock ledger's consuming movements of the period. Contracts: the contract
-    list. Budget: the budget report of the period's year. The others, and parts in a narrowed scope: the
-    work orders of the scope (the ledger and cost entries cannot be narrowed to an entity)."""
+    list. Budget: the budget report of the period's year. Labour, external, the total, and parts in a
+    narrowed scope: the order list of the scope with the orders that cost of that kind was booked on in
+    the period (``cost_after``/``cost_before``/``cost_kind`` of ``WorkOrderFilterSet``)."""
     if key not in COST_KPIS:
         raise KeyError(key)
     site = {"site": str(scope.site_id)} if scope.site_id is not None else {}
@@ -460,5 +461,13 @@ def drilldown(key: str, scope: Scope, period: Period) -> str:
         return reverse("inventory:contract_list")
     if key in ("budget", "budget_used"):
         return f"{reverse('inventory:budget_report')}?{urlencode({'year': period.first_day.year})}"
-    params = scope.query_params()
-    return reverse("orders:backlog") + (f"?{urlencode(params)}" if params else "")
+    # The orders the money was booked on in the period (labour, parts, external: each its own; the total:
+    # any of them). Contracts are not booked on orders, so the total's list leaves them out.
+    kind = {"cost_labour": "labour", "cost_parts": "parts", "cost_external": "external"}.get(key)
+    params = {
+        **scope.query_params(),
+        "cost_after": period.first_day.isoformat(),
+        "cost_before": period.end_day.isoformat(),
+        **({"cost_kind": kind} if kind else {}),
+    }
+    return f"{reverse('orders:order_list')}?{urlencode(params)}"

@@ -3,9 +3,10 @@
 The query count does not depend on how many periods are asked for: per distinct time zone of the sites
 in scope, each family of KPIs is one query grouped by the period its event falls in (``Trunc`` of the
 event's time in the zone: a breakdown by its creation, a repair by its closing, a PM order by its late-due
-point...). The backlog at each period's end is a running total: the orders created before that point
-minus those closed before it, both grouped by period, with everything older than the first period in one
-group. Only downtime, which spans period boundaries, is summed with one column per period (still one query).
+point...). The backlog at each period's end is a running total: the orders open at the first period's
+start (one query), plus those created since, minus those closed since, both grouped by period. Every query
+reads only the open orders and those whose dates fall in the periods, through the indexes
+(``order_sql.indexed``), never the whole history. Only downtime, which spans period boundaries, is summed with one column per period (still one query).
 
 The numbers are the ones ``reports.kpis.orders.order_kpis`` gives period by period (a test holds them equal).
 """
@@ -15,10 +16,10 @@ from __future__ import annotations
 import datetime
 import zoneinfo
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 from typing import Any
 
 from django.db.models import (
-    Case,
     Count,
     DateField,
     DurationField,
@@ -28,12 +29,11 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, Greatest, Least, Trunc
 from django.utils import timezone
 
-from orders.filters import BREAKDOWN, CLOSED_IN_WINDOW, UNESTIMATED, window_passed_q
+from orders.filters import BREAKDOWN, CLOSED_IN_WINDOW, UNESTIMATED, open_at_q, overdue_at_q, window_passed_q
 from orders.models import ExecutionState, OrderKind, WorkOrder
 from reports.kpis.common import Period, Scope
 from reports.kpis.order_definitions import ORDER_KPIS
@@ -46,6 +46,8 @@ from reports.kpis.order_sql import (
     backlog_day,
     finish,
     hours,
+    in_range,
+    indexed,
     repair_duration,
     scoped_downtime,
     scoped_orders,
@@ -184,19 +186,16 @@ class _ZoneSeries:
         if "downtime" in needs:
             self.downtime()
 
-    def _bucket(self, key: Any, baseline: bool) -> Any:
+    def _bucket(self, key: Any) -> Any:
         # The local date the period starts on (a date: no time zone conversion on the way back).
-        truncated = Trunc(key, self.grain, output_field=DateField(), tzinfo=self.zone)
-        if not baseline:
-            return truncated
-        # Everything before the first period in one group (None): the running totals start from it.
-        return Case(When(_key__lt=self.first, then=Value(None)), default=truncated, output_field=DateField())
+        return Trunc(key, self.grain, output_field=DateField(), tzinfo=self.zone)
 
-    def _grouped(self, key: Any, condition: Q, below: datetime.datetime, *, baseline: bool, **aggregates: Any) -> Any:
-        rows = self.orders().annotate(_key=key).filter(condition, _key__lt=below)
-        if not baseline:
-            rows = rows.filter(_key__gte=self.first)
-        return rows.annotate(_bucket=self._bucket(F("_key"), baseline)).values("_bucket").annotate(**aggregates)
+    def _grouped(self, key: Any, condition: Q, below: datetime.datetime, within: Q, **aggregates: Any) -> Any:
+        """The aggregates per period of the orders whose ``key`` is in ``[first, below)``; ``within`` is
+        the same range on the order's own dates, which the indexes answer (``order_sql.indexed``)."""
+        rows = self.orders().filter(indexed(within)).annotate(_key=key)
+        rows = rows.filter(condition, _key__gte=self.first, _key__lt=below)
+        return rows.annotate(_bucket=self._bucket(F("_key"))).values("_bucket").annotate(**aggregates)
 
     @staticmethod
     def _day(bucket: datetime.date | datetime.datetime | None) -> datetime.date | None:
@@ -206,7 +205,8 @@ class _ZoneSeries:
 
     def by_period(self, field: str, condition: Q, below: datetime.datetime, **aggregates: Any) -> None:
         """Add, for each period, the aggregates of the orders whose ``field`` falls in it."""
-        for row in self._grouped(F(field), condition, below, baseline=False, **aggregates):
+        within = in_range(field, self.first, below)
+        for row in self._grouped(F(field), condition, below, within, **aggregates):
             i = self.index.get(self._day(row["_bucket"]))  # type: ignore[arg-type]
             if i is None:
                 continue  # between periods that were not asked for
@@ -216,42 +216,77 @@ class _ZoneSeries:
                 else:
                     self.sums[i][name] += float(row[name] or 0)
 
-    def running(self, key: Any, condition: Q, **aggregates: Any) -> list[dict[str, float]]:
-        """For each period, the aggregates of the orders whose ``key`` is before that period's backlog
-        point: per-period groups summed up, the group of everything older first."""
+    def running(
+        self, start: dict[str, float], key: Any, condition: Q, within: Q, **aggregates: Any
+    ) -> list[dict[str, float]]:
+        """For each period, ``start`` (the totals at the first period's start) plus the aggregates of the
+        orders whose ``key`` is from then to that period's backlog point: per-period groups summed up."""
         groups = [
             (self._day(row["_bucket"]), row)
-            for row in self._grouped(key, condition, max(self.backlog_ats), baseline=True, **aggregates)
+            for row in self._grouped(key, condition, max(self.backlog_ats), within, **aggregates)
         ]
         totals = []
         for i, period in enumerate(self.periods):
             point_day = min(period.end_day, self.backlog_ats[i].astimezone(self.zone).date() + datetime.timedelta(1))
-            chosen = [row for day, row in groups if day is None or day < point_day]
-            totals.append({name: sum(float(row[name] or 0) for row in chosen) for name in aggregates})
+            chosen = [row for day, row in groups if day is not None and day < point_day]
+            totals.append(
+                {name: start.get(name, 0.0) + sum(float(row[name] or 0) for row in chosen) for name in aggregates}
+            )
         return totals
 
+    @cached_property
+    def at_first(self) -> dict[str, float]:
+        """The backlog (orders, estimated minutes, unestimated) and the overdue orders at the first period's
+        start, in one query over the orders open then (open now, or closed since)."""
+        open_then = open_at_q(self.first)
+        row = (
+            self.orders()
+            .filter(indexed(Q(closed_at__gte=self.first)))
+            .aggregate(
+                orders=Count("pk", filter=open_then),
+                minutes=Sum("activity__estimated_minutes", filter=open_then),
+                unestimated=Count("pk", filter=open_then & UNESTIMATED),
+                overdue=Count("pk", filter=overdue_at_q(self.first)),
+            )
+        )
+        return {name: float(value or 0) for name, value in row.items()}
+
     def backlog(self) -> None:
+        """Open at each period's point: the orders open at the first period's start, plus those created
+        since, minus those closed since (each grouped by period)."""
         estimate = {
             "orders": Count("pk"),
             "minutes": Sum("activity__estimated_minutes"),
             "unestimated": Count("pk", filter=UNESTIMATED),
         }
-        created = self.running(F("created_at"), Q(), **estimate)
-        closed = self.running(F("closed_at"), Q(closed_at__isnull=False), **estimate)
+        start = self.at_first
+        since = Q(created_at__gte=self.first)
+        created = self.running(start, F("created_at"), Q(), since, **estimate)
+        closed = self.running({}, F("closed_at"), Q(closed_at__isnull=False), Q(closed_at__gte=self.first), **estimate)
         for i, (made, done) in enumerate(zip(created, closed, strict=True)):
             self.sums[i]["backlog_orders"] += made["orders"] - done["orders"]
             self.sums[i]["backlog_minutes"] += made["minutes"] - done["minutes"]
             self.sums[i]["backlog_unestimated"] += made["unestimated"] - done["unestimated"]
 
     def overdue(self) -> None:
-        """Open at the point and past the deadline then: (created and past the deadline before the point)
-        minus (also closed before it)."""
+        """Open at the point and past the deadline then: those overdue at the first period's start, plus
+        (created and past the deadline since) minus (also closed since)."""
         deadline = Coalesce(F("late_due_at"), F("due_at"))
         has_deadline = Q(late_due_at__isnull=False) | Q(due_at__isnull=False)
-        late = self.running(Greatest(F("created_at"), deadline), has_deadline, orders=Count("pk"))
+        # Greatest(created, deadline) from the first period on: created or due since then.
+        since = Q(created_at__gte=self.first) | Q(late_due_at__gte=self.first) | Q(due_at__gte=self.first)
+        late = self.running(
+            {"orders": self.at_first["overdue"]},
+            Greatest(F("created_at"), deadline),
+            has_deadline,
+            since,
+            orders=Count("pk"),
+        )
         done = self.running(
+            {},
             Greatest(F("created_at"), deadline, F("closed_at")),
             has_deadline & Q(closed_at__isnull=False),
+            since | Q(closed_at__gte=self.first),
             orders=Count("pk"),
         )
         for i, (made, closed) in enumerate(zip(late, done, strict=True)):

@@ -33,6 +33,7 @@ from django.db.models.functions import Coalesce
 from assets.models import EntityStatus, Resource
 from orders.filters import BREAKDOWN, CLOSED_IN_WINDOW, UNESTIMATED, open_at_q, overdue_at_q, window_passed_q
 from orders.models import DowntimePeriod, DowntimePeriodQuerySet, ExecutionState, OrderKind, WorkOrder
+from orders.models.workorders import OPEN_STATES
 from reports.kpis.common import Period, Scope
 
 # The sums every KPI is made of; ``finish`` turns them into the KPIs.
@@ -65,6 +66,18 @@ ACCEPTED = Q(execution_state=ExecutionState.CLOSED)
 
 def in_range(field: str, start: datetime.datetime, end: datetime.datetime) -> Q:
     return Q(**{f"{field}__gte": start, f"{field}__lt": end})
+
+
+def indexed(closed: Q) -> Q:
+    """The orders a KPI query may count, in a shape PostgreSQL reads from indexes instead of every order
+    of the site: the open orders (few: ``workorder_site_state``) and the closed orders that ``closed``
+    picks by their dates (``workorder_closed_*``, partial indexes of closed orders by site and date).
+
+    It is a superset of what the aggregates count, never a narrowing: an order without ``closed_at`` is
+    open (a closed state has its time, a check constraint holds it), so each order either is in the first
+    arm or has ``closed_at`` and is in the second when one of its dates is in range. The aggregates'
+    own filters still decide what each number counts."""
+    return Q(execution_state__in=OPEN_STATES) | (Q(closed_at__isnull=False) & closed)
 
 
 def scoped_orders(scope: Scope, site_ids: list[int]) -> QuerySet[WorkOrder]:
@@ -133,35 +146,85 @@ def zone_sums(
     """The sums of one time zone's sites over ``[start, end)`` (local bounds), in three queries: the
     orders, the resources and the downtime. The period counts up to ``now`` when it is not over; the
     backlog is the one at ``backlog_at``."""
+    total: dict[str, float] = dict.fromkeys(SUM_KEYS, 0.0)
+    for sums in zone_sums_by_site(scope, site_ids, start, end, now, backlog_at=backlog_at).values():
+        add_sums(total, sums)
+    return total
+
+
+def zone_sums_by_site(
+    scope: Scope,
+    site_ids: list[int],
+    start: datetime.datetime,
+    end: datetime.datetime,
+    now: datetime.datetime,
+    *,
+    backlog_at: datetime.datetime,
+) -> dict[int, dict[str, float]]:
+    """``zone_sums`` for each of ``site_ids`` apart (``{site id: sums}``, every site present), in the same
+    three queries, grouped by site."""
     until = max(start, min(end, now))
     decided = window_passed_q(now)
-    row = scoped_orders(scope, site_ids).aggregate(
-        breakdowns=Count("pk", filter=BREAKDOWN & in_range("created_at", start, until)),
-        repairs=Count("pk", filter=REPAIRED & in_range("closed_at", start, until)),
-        repair_time=Sum(repair_duration(), filter=REPAIRED & in_range("closed_at", start, until)),
-        pm_due=Count("pk", filter=PLANNED & in_range("late_due_at", start, end) & decided),
-        pm_on_time=Count(
-            "pk", filter=PLANNED & in_range("late_due_at", start, end) & decided & ACCEPTED & Q(closed_on_time=True)
-        ),
-        schedule_due=Count("pk", filter=PLANNED & in_range("due_at", start, end) & decided),
-        schedule_in_window=Count("pk", filter=PLANNED & in_range("due_at", start, end) & decided & CLOSED_IN_WINDOW),
-        closed_planned=Count("pk", filter=ACCEPTED & PLANNED & in_range("closed_at", start, until)),
-        closed_corrective=Count(
-            "pk", filter=ACCEPTED & Q(kind=OrderKind.CORRECTIVE) & in_range("closed_at", start, until)
-        ),
-        completed=Count("pk", filter=in_range("completed_at", start, until)),
-        reworked=Count(
-            "pk", filter=in_range("completed_at", start, until) & Q(execution_state=ExecutionState.REWORKED)
-        ),
-        **backlog_aggregates(backlog_at),
+    counted = (
+        in_range("created_at", start, until)
+        | in_range("closed_at", start, until)
+        | in_range("completed_at", start, until)
+        | in_range("late_due_at", start, end)
+        | in_range("due_at", start, end)
+        | Q(closed_at__gte=backlog_at)  # open at the backlog point (the open orders are in anyway)
     )
-    resources = scoped_resources(scope, site_ids).count()
-    downtime = scoped_downtime(scope, site_ids).hours_between(start, until) if until > start else 0.0
-    sums = {key: float(row.get(key) or 0) for key in SUM_KEYS if key in row}
-    sums["repair_hours"] = hours(row["repair_time"])
-    sums["resource_hours"] = resources * (until - start).total_seconds() / 3600
-    sums["downtime_hours"] = downtime
-    return sums
+    rows = (
+        scoped_orders(scope, site_ids)
+        .filter(indexed(counted))
+        .values("site_id")
+        .annotate(
+            breakdowns=Count("pk", filter=BREAKDOWN & in_range("created_at", start, until)),
+            repairs=Count("pk", filter=REPAIRED & in_range("closed_at", start, until)),
+            repair_time=Sum(repair_duration(), filter=REPAIRED & in_range("closed_at", start, until)),
+            pm_due=Count("pk", filter=PLANNED & in_range("late_due_at", start, end) & decided),
+            pm_on_time=Count(
+                "pk",
+                filter=PLANNED & in_range("late_due_at", start, end) & decided & ACCEPTED & Q(closed_on_time=True),
+            ),
+            schedule_due=Count("pk", filter=PLANNED & in_range("due_at", start, end) & decided),
+            schedule_in_window=Count(
+                "pk", filter=PLANNED & in_range("due_at", start, end) & decided & CLOSED_IN_WINDOW
+            ),
+            closed_planned=Count("pk", filter=ACCEPTED & PLANNED & in_range("closed_at", start, until)),
+            closed_corrective=Count(
+                "pk", filter=ACCEPTED & Q(kind=OrderKind.CORRECTIVE) & in_range("closed_at", start, until)
+            ),
+            completed=Count("pk", filter=in_range("completed_at", start, until)),
+            reworked=Count(
+                "pk", filter=in_range("completed_at", start, until) & Q(execution_state=ExecutionState.REWORKED)
+            ),
+            **backlog_aggregates(backlog_at),
+        )
+    )
+    by_site: dict[int, dict[str, float]] = {site_id: dict.fromkeys(SUM_KEYS, 0.0) for site_id in site_ids}
+    for row in rows:
+        sums = by_site.setdefault(row["site_id"], dict.fromkeys(SUM_KEYS, 0.0))
+        sums.update({key: float(row.get(key) or 0) for key in SUM_KEYS if key in row})
+        sums["repair_hours"] = hours(row["repair_time"])
+    resources = dict(
+        scoped_resources(scope, site_ids)
+        .values("area__site_id")
+        .annotate(n=Count("pk"))
+        .values_list("area__site_id", "n")
+    )
+    downtime: dict[int, float] = {}
+    if until > start:
+        periods = scoped_downtime(scope, site_ids).overlapping(start, until).with_duration_within(start, until)
+        for site_id, total in (
+            periods.values("resource__area__site_id")
+            .annotate(total=Sum("duration_within"))
+            .values_list("resource__area__site_id", "total")
+        ):
+            downtime[site_id] = hours(total)
+    for site_id, sums in by_site.items():
+        sums["resource_hours"] = resources.get(site_id, 0) * (until - start).total_seconds() / 3600
+        sums["downtime_hours"] = downtime.get(site_id, 0.0)
+    return by_site
 
 
 def add_sums(total: dict[str, float], sums: dict[str, float]) -> None:

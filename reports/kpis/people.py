@@ -18,8 +18,10 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, F, Func, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.devices import EntryChannel
@@ -298,9 +300,19 @@ def people_kpis(scope: Scope, period: Period) -> dict[str, Any]:
 
 
 def drilldown(key: str, scope: Scope, period: Period) -> str:
-    """People numbers have no list screen behind them (MMS has no screen listing labour entries or users):
-    their breakdown is the technicians table (``employee_activity``), shown beside them. Returns ``""``
-    for a known key so a tile draws no link; an unknown key is an error."""
+    """The list behind a people number. Labour hours and entries: the order list of the scope with the
+    orders labour was recorded on in the period (``cost_kind=labour``: every labour entry, costed or not).
+    The others (people, shares, orders worked, which also counts assignments) have no list screen: their
+    breakdown is the technicians table (``employee_activity``) shown beside them, and ``""`` draws no link.
+    An unknown key is an error."""
     if key not in PEOPLE_KPIS:
         raise KeyError(key)
-    return ""
+    if key not in ("labour_hours", "labour_entries"):
+        return ""
+    params = {
+        **scope.query_params(),
+        "cost_after": period.first_day.isoformat(),
+        "cost_before": period.end_day.isoformat(),
+        "cost_kind": "labour",
+    }
+    return f"{reverse('orders:order_list')}?{urlencode(params)}"

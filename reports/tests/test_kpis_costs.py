@@ -301,7 +301,10 @@ def test_other_drilldowns(history: dict[str, Any]) -> None:
     )
     assert costs.drilldown("cost_contracts", Scope(site_id=site), FEBRUARY) == reverse("inventory:contract_list")
     narrowed = costs.drilldown("cost_parts", Scope(site_id=site, resource_id=history["r1"].pk), FEBRUARY)
-    assert narrowed == f"{reverse('orders:backlog')}?site={site}&resource={history['r1'].pk}"
+    assert narrowed == (
+        f"{reverse('orders:order_list')}?site={site}&resource={history['r1'].pk}"
+        "&cost_after=2026-02-01&cost_before=2026-03-01&cost_kind=parts"
+    )
     with pytest.raises(KeyError):
         costs.drilldown("mtbf", Scope(), FEBRUARY)
     assert all(definition.key == key for key, definition in costs.COST_KPIS.items())
@@ -335,3 +338,39 @@ def test_each_site_counts_its_own_local_month(history: dict[str, Any], django_as
     assert kpis["cost_labour"]["USD"] == D("106.00")  # 95 at the Nairobi sites + 11 at Lima
     lima_only = costs.cost_kpis(Scope(site_id=lima.pk), FEBRUARY)
     assert lima_only["cost_labour"] == {"USD": D("11.00")}
+
+
+@pytest.mark.parametrize(
+    ("key", "scope", "period", "expected"),
+    [
+        # Labour in February in Nairobi: WO-1 (10 Feb, 00:30 on 1 Feb), WO-2, WO-3; WO-B is site B's.
+        ("cost_labour", {}, FEBRUARY, {"WO-1", "WO-2", "WO-3"}),
+        # January: only WO-1's entry at 23:30 on 31 January in Nairobi.
+        ("cost_labour", {}, JANUARY, {"WO-1"}),
+        # External in February: WO-2's 200 USD (its March 500 and the roof, no order, are not listed).
+        ("cost_external", {}, FEBRUARY, {"WO-2"}),
+        ("cost_external", {}, JANUARY, set()),
+        # Parts narrowed to R1: WO-1's issue and return in February.
+        ("cost_parts", {"resource": "r1"}, FEBRUARY, {"WO-1"}),
+        # The total: labour (WO-1, WO-2, WO-3), parts (WO-1, WO-2) and external (WO-2).
+        ("cost_total", {}, FEBRUARY, {"WO-1", "WO-2", "WO-3"}),
+        ("cost_total", {"resource": "r2"}, FEBRUARY, {"WO-2"}),
+    ],
+)
+def test_cost_drilldowns_list_the_orders_the_money_was_booked_on(
+    history: dict[str, Any],
+    role_user: Any,
+    client: Any,
+    key: str,
+    scope: dict[str, str],
+    period: Period,
+    expected: set[str],
+) -> None:
+    site = history["site_a"]
+    narrowing = {"resource_id": history[scope["resource"]].pk} if "resource" in scope else {}
+    url = costs.drilldown(key, Scope(site_id=site.pk, **narrowing), period)
+    assert url.startswith(reverse("orders:order_list") + "?")
+    client.force_login(role_user("Supervisor", site=site))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert {order.number for order in response.context["orders"]} == expected

@@ -36,6 +36,7 @@ from reports.kpis.orders import (
     drilldown_query,
     order_kpi_series,
     order_kpis,
+    order_kpis_by_site,
     top_resources_by_downtime,
 )
 
@@ -425,7 +426,8 @@ def test_series_and_tiles_take_a_constant_number_of_queries(history, django_asse
         order_kpi_series(Scope(), periods_ending("month", datetime.date(2026, 4, 30), 3), now=NOW)
     with CaptureQueriesContext(connection) as many:
         order_kpi_series(Scope(), periods_ending("week", datetime.date(2026, 4, 30), 40), now=NOW)
-    assert len(few) == len(many) == 1 + 2 * 11
+    # Per zone: eleven grouped queries and one for the backlog and overdue orders at the first period's start.
+    assert len(few) == len(many) == 1 + 2 * 12
 
 
 def test_query_count_does_not_grow_with_the_orders(history, django_assert_num_queries):
@@ -523,3 +525,22 @@ def test_drilldown_opens_the_order_list():
     url = drilldown("breakdowns", Scope(), MARCH, now=NOW)
     assert url.startswith(reverse("orders:order_list") + "?")
     assert "breakdown=true" in url
+
+
+@pytest.mark.parametrize("now", [NOW, datetime.datetime(2026, 3, 20, 12, 0, tzinfo=datetime.UTC)])
+def test_kpis_by_site_are_each_sites_own_in_the_queries_of_one_call(history, now, django_assert_num_queries):
+    # The organisation dashboard's table: one grouped call gives what a call per site would.
+    sites = Scope().sites()
+    assert len(sites) >= 2
+    with django_assert_num_queries(1 + 2 * 3):  # the zones, then per zone (2): orders, resources, downtime
+        by_site = order_kpis_by_site(Scope(), MARCH, now=now)
+    assert set(by_site) == {site.pk for site in sites}
+    for site in sites:
+        single = order_kpis(Scope(site_id=site.pk), MARCH, now=now)
+        assert by_site[site.pk].keys() == single.keys()
+        for key, value in single.items():
+            assert by_site[site.pk][key] == pytest.approx(value), (site.code, key)
+    # Together they make the organisation's numbers (counts add up).
+    whole = order_kpis(Scope(), MARCH, now=now)
+    assert sum(kpis["backlog_orders"] for kpis in by_site.values()) == whole["backlog_orders"]
+    assert sum(kpis["breakdowns"] for kpis in by_site.values()) == whole["breakdowns"]

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.urls import reverse
 
 from assets.factories import AreaFactory, ResourceFactory, SiteFactory
 from core.testing import UserFactory
@@ -156,3 +157,18 @@ def test_empty_scope_and_drilldown(db: Any) -> None:
     assert people.drilldown("phone_share", Scope(), FEBRUARY) == ""
     with pytest.raises(KeyError):
         people.drilldown("mtbf", Scope(), FEBRUARY)
+
+
+def test_labour_drilldown_lists_the_orders_labour_was_recorded_on(
+    history: dict[str, Any], role_user: Any, client: Any
+) -> None:
+    site = history["site_a"]
+    client.force_login(role_user("Supervisor", site=site))
+    # February at site A: Alice's hours on WO-1 and WO-2 (WO-3 was only assigned; WO-B is site B's).
+    for key in ("labour_hours", "labour_entries"):
+        url = people.drilldown(key, Scope(site_id=site.pk), FEBRUARY)
+        assert url.startswith(reverse("orders:order_list") + "?")
+        assert {order.number for order in client.get(url).context["orders"]} == {"WO-1", "WO-2"}
+    # Narrowed to R2: WO-2 only.
+    url = people.drilldown("labour_hours", Scope(site_id=site.pk, resource_id=history["o2"].resource_id), FEBRUARY)
+    assert {order.number for order in client.get(url).context["orders"]} == {"WO-2"}
