@@ -14,6 +14,11 @@ PERIODIC_TASKS: list[dict[str, Any]] = [
     {"name": "Work orders: advance schedule states", "task": "orders.advance_schedule", "every_seconds": 60},
     # Nightly, in the server's time zone (crontab entries instead of intervals).
     {"name": "Backups: nightly archive", "task": "mms.backup", "crontab": {"hour": "1", "minute": "30"}},
+    {
+        "name": "Personal data: retention policy",
+        "task": "people.apply_retention",
+        "crontab": {"hour": "2", "minute": "45"},
+    },
     {"name": "Stores: reorder check", "task": "inventory.reorder_check", "crontab": {"hour": "2", "minute": "15"}},
     {
         "name": "Contracts: expiry notices",

@@ -305,6 +305,16 @@ BACKUP_DIR = env_path("BACKUP_DIR", VAR_DIR / "backups")
 BACKUP_KEEP_DAILY = env_int("BACKUP_KEEP_DAILY", 7)
 BACKUP_KEEP_WEEKLY = env_int("BACKUP_KEEP_WEEKLY", 4)
 
+# --- Personal data ------------------------------------------------------------------------------
+# Retention policy, applied nightly (`people.apply_retention`, `manage.py apply_retention`): location
+# traces older than RETENTION_LOCATION_DAYS are deleted; labour entries recorded more than
+# RETENTION_ANONYMISE_LABOUR_YEARS ago move to the anonymous employee (hours and costs stay). 0 turns a
+# rule off.
+RETENTION_LOCATION_DAYS = env_int("RETENTION_LOCATION_DAYS", 90)
+RETENTION_ANONYMISE_LABOUR_YEARS = env_int("RETENTION_ANONYMISE_LABOUR_YEARS", 7)
+if RETENTION_LOCATION_DAYS < 0 or RETENTION_ANONYMISE_LABOUR_YEARS < 0:
+    raise ImproperlyConfigured("RETENTION_LOCATION_DAYS and RETENTION_ANONYMISE_LABOUR_YEARS must be 0 or more")
+
 # --- Maintenance -------------------------------------------------------------------------------
 # Planners skip change-set ceremony: a change set is made and approved for them.
 IMPLICIT_CHANGE_SETS = env_bool("IMPLICIT_CHANGE_SETS", False)

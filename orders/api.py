@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
@@ -43,6 +44,7 @@ from orders.models import (
     WorkOrder,
 )
 from people.models import Employee
+from people.privacy import Position
 from people.signature_forms import SignatureInputSerializer, SignatureSerializer, signatures_data
 from plans.models import Priority
 
@@ -215,6 +217,29 @@ class JoinSerializer(serializers.Serializer):
 
 class AssignSerializer(serializers.Serializer):
     employees = PrimaryKeyRelatedField(queryset=Employee.objects.all(), many=True)
+
+
+class ClockStartSerializer(serializers.Serializer):
+    """Where the device was, optionally; kept only if the employee consents to location tracking."""
+
+    latitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=Decimal(-90), max_value=Decimal(90), required=False
+    )
+    longitude = serializers.DecimalField(
+        max_digits=9, decimal_places=6, min_value=Decimal(-180), max_value=Decimal(180), required=False
+    )
+    accuracy_m = serializers.IntegerField(min_value=0, max_value=1_000_000, required=False, allow_null=True)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if ("latitude" in attrs) != ("longitude" in attrs):
+            raise serializers.ValidationError("Give both latitude and longitude, or neither.")
+        return attrs
+
+    def position(self) -> Position | None:
+        data = self.validated_data
+        if "latitude" not in data:
+            return None
+        return Position(data["latitude"], data["longitude"], data.get("accuracy_m"))
 
 
 class ClockStopSerializer(serializers.Serializer):
@@ -416,11 +441,17 @@ class WorkOrderViewSet(mixins.CreateModelMixin, ReadOnlyViewSet):
         assignments = records.order_assign(order=order, employees=data["employees"], user=request.user)
         return Response(AssignmentSerializer(assignments, many=True).data)
 
-    @extend_schema(request=None, responses={201: LabourEntrySerializer})
+    @extend_schema(request=ClockStartSerializer, responses={201: LabourEntrySerializer})
     @action(detail=True, methods=["post"], url_path="clock/start", url_name="clock-start")
     def clock_start(self, request: Request, pk: Any = None) -> Response:
-        """Start my clock on this order (one running clock per employee)."""
-        entry = records.labour_start(order=self.get_object(), user=request.user, entered_via=EntryChannel.API)
+        """Start my clock on this order (one running clock per employee). ``latitude``/``longitude``:
+        where I am, kept only if I consent to location tracking."""
+        order = self.get_object()
+        where = ClockStartSerializer(data=request.data)
+        where.is_valid(raise_exception=True)
+        entry = records.labour_start(
+            order=order, user=request.user, entered_via=EntryChannel.API, position=where.position()
+        )
         return Response(LabourEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ClockStopSerializer, responses={200: LabourEntrySerializer})

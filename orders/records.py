@@ -37,6 +37,7 @@ from orders.models import (
     WorkOrder,
 )
 from orders.services import _check_visible, can_see, is_executor, is_owner
+from people import privacy
 from people.models import Employee
 from plans.models import ChecklistItem, ChecklistItemKind, DataParameter
 
@@ -124,11 +125,17 @@ def _cost(entry: LabourEntry) -> None:
 
 @transaction.atomic
 def labour_start(
-    *, order: WorkOrder, user: Any, now: datetime.datetime | None = None, entered_via: str = EntryChannel.UNKNOWN
+    *,
+    order: WorkOrder,
+    user: Any,
+    now: datetime.datetime | None = None,
+    entered_via: str = EntryChannel.UNKNOWN,
+    position: privacy.Position | None = None,
 ) -> LabourEntry:
     """Start the user's clock on the order (one running clock per employee). ``entered_via``: the channel
     (a screen passes phone or desktop from the request, the API ``api``); the entry keeps the channel it
-    was started through."""
+    was started through. ``position``: where the device was; kept as a location trace only if the
+    employee consents to location tracking (``people.privacy.location_record``), else dropped."""
     order = _locked(order)
     _check_recording(user, order)
     employee = _employee_of(user)
@@ -147,6 +154,10 @@ def labour_start(
             entry.save()
     except IntegrityError:
         raise ActionNotAllowed(_("Your clock is already running on another order; stop it first.")) from None
+    if position is not None:
+        privacy.location_record(
+            employee=employee, position=position, source="clock_start", reference=order.number, at=started
+        )
     return entry
 
 
@@ -352,12 +363,21 @@ def comment_add(*, order: WorkOrder, user: Any, text: str) -> Comment:
 
 
 @transaction.atomic
-def attachment_add(*, order: WorkOrder, user: Any, file: UploadedFile, title: str = "") -> Attachment:
-    """Attach a photo or document to an open order (anyone who can see it)."""
+def attachment_add(
+    *, order: WorkOrder, user: Any, file: UploadedFile, title: str = "", people_shown: Iterable[Employee] = ()
+) -> Attachment:
+    """Attach a photo or document to an open order (anyone who can see it).
+
+    ``people_shown``: the employees the photo shows; each must consent to photos of them, or the upload
+    is refused as a whole (nothing is stored) with the reason.
+    """
     if not can_see(user, order):
         raise ActionForbidden(_("You do not have access to this work order."))
     if order.execution_state not in OPEN_STATES:
         raise ActionNotAllowed(_("Files are attached while the work order is open."))
+    shown = list(people_shown)
+    # Refused before the file is stored: a refused photo of someone must not be kept at all.
+    privacy.photo_check_consent(employees=shown, file_name=getattr(file, "name", "") or "")
     attachment = Attachment(
         content_type=ContentType.objects.get_for_model(WorkOrder),
         object_id=order.pk,
@@ -370,4 +390,11 @@ def attachment_add(*, order: WorkOrder, user: Any, file: UploadedFile, title: st
     except ValidationError as error:
         raise ValidationError(error.message_dict) from None
     attachment.save()
+    for employee in shown:
+        try:
+            privacy.photo_mark_person(attachment=attachment, employee=employee, user=user)
+        except ValidationError as error:
+            raise ValidationError({"people_shown": error.messages}) from None
+        except ActionNotAllowed as refusal:
+            raise ValidationError({"people_shown": [refusal.message]}) from None
     return attachment

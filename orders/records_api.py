@@ -249,6 +249,14 @@ class AttachmentSerializer(serializers.ModelSerializer):
 class AttachmentInputSerializer(serializers.Serializer):
     file = serializers.FileField()
     title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    people_shown = ScopedPrimaryKeyRelatedField(
+        scope=lambda queryset, site_ids: queryset.in_sites(site_ids),
+        queryset=Employee.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text="Employees the photo shows; each must consent to photos of them, or the upload is refused.",
+    )
 
 
 @extend_schema(parameters=[ORDER_PK], responses=AttachmentSerializer)

@@ -56,8 +56,6 @@ class Employee(models.Model):
     sites = models.ManyToManyField(
         Area, verbose_name=_("sites"), blank=True, related_name="members", limit_choices_to={"kind": AreaKind.SITE}
     )
-    location_tracking_consent = models.BooleanField(_("consents to location tracking"), default=False)
-    location_tracking_consent_at = models.DateTimeField(_("consent given at"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     history = HistoricalRecords(m2m_fields=[sites])
 
@@ -70,22 +68,11 @@ class Employee(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(hourly_rate__gte=0), name="employee_rate_not_negative"),
-            models.CheckConstraint(
-                condition=Q(location_tracking_consent=False) | Q(location_tracking_consent_at__isnull=False),
-                name="employee_consent_has_date",
-            ),
             models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name="employee_currency_iso"),
         ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.code})"
-
-    def clean(self) -> None:
-        super().clean()
-        if self.location_tracking_consent and not self.location_tracking_consent_at:
-            self.location_tracking_consent_at = timezone.now()
-        if not self.location_tracking_consent:
-            self.location_tracking_consent_at = None
 
     def valid_certifications(self, on: datetime.date | None = None) -> models.QuerySet[EmployeeCertification]:
         return self.certifications.valid_on(on or timezone.localdate())
@@ -208,4 +195,14 @@ class RoleStamp(models.Model):
 
 # Electronic signatures are people's records too (the signer's name is an employee's): defined in their own
 # module, imported here so the people app registers them.
+# Personal data (consents, location traces, people in photos, the privacy log) live in their own module;
+# imported last because they point at Employee.
+from people.privacy_models import (  # noqa: E402, F401
+    ConsentPurpose,
+    ConsentRecord,
+    LocationTrace,
+    PersonInPhoto,
+    PrivacyAction,
+    PrivacyLog,
+)
 from people.signature_models import Signature, SigningAttempts  # noqa: E402, F401

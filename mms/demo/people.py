@@ -22,7 +22,12 @@ from mms.demo.constants import (
     SITE_HILLTOP,
     SITE_RIVERSIDE,
 )
-from people.models import Certification, Employee, EmployeeCertification
+from people.models import Certification, ConsentPurpose, ConsentRecord, Employee, EmployeeCertification
+
+DEMO_NOTICE_VERSION = "demo-2026-03"
+DEMO_NOTICE_TEXT = (
+    "On call-outs the app records where you start your clock; kept 90 days. You may withdraw at any time."
+)
 
 
 class PeopleLoader(LoaderBase):
@@ -96,12 +101,17 @@ class PeopleLoader(LoaderBase):
                     "phone": f"+254 700 000 {code[-3:]}",
                     "hourly_rate": Decimal(rate),
                     "currency": DEMO_CURRENCY,
-                    "location_tracking_consent": consent,
-                    "location_tracking_consent_at": DEMO_CONSENT_AT if consent else None,
                     "active": True,
                 },
             )
             self.link(employee, outcome, "sites", [self.areas[site] for site in site_codes])
+            if consent:  # once: consent records are append-only, a rerun finds it
+                ConsentRecord.objects.get_or_create(
+                    employee=employee,
+                    purpose=ConsentPurpose.LOCATION,
+                    notice_version=DEMO_NOTICE_VERSION,
+                    defaults={"given": True, "at": DEMO_CONSENT_AT, "notice_text": DEMO_NOTICE_TEXT},
+                )
             by_code[code] = employee
 
         certifications = [

@@ -91,7 +91,8 @@ from orders.models import (
 )
 from orders.services import allocate_order_numbers
 from people.factories import CertificationFactory, EmployeeCertificationFactory, EmployeeFactory, make_role_user
-from people.models import Employee, RoleStamp
+from people.models import ConsentPurpose, Employee, LocationTrace, PrivacyAction, PrivacyLog, RoleStamp
+from people.privacy import photo_mark_person, record_consent
 from people.signature_models import SigningAttempts
 from people.signatures import sign
 from plans.factories import (
@@ -159,6 +160,8 @@ NOT_ADDABLE = {
     "axes.accesslog": "written at each login and logout",
     "axes.accessfailurelog": "written at each failed login",
     "otp_totp.totpdevice": "set up by its owner on the Two-factor screen, the only place its secret is shown",
+    "people.locationtrace": "kept by location_record, only with the person's consent",
+    "people.privacylog": "written by the export and anonymisation services",
 }
 # Related models with too many rows for a plain select box.
 LONG_LISTS = {Area, Resource, Counter, Employee, User}
@@ -211,6 +214,16 @@ def work_order_row() -> models.Model:
     return order
 
 
+def person_in_photo_row() -> models.Model:
+    """A photo marked as showing an employee who consents to photos."""
+    employee = EmployeeFactory()
+    record_consent(employee=employee, purpose=ConsentPurpose.PHOTOS, given=True, notice_version="2026-03")
+    attachment = attachment_row()
+    Attachment.objects.filter(pk=attachment.pk).update(mime_type="image/png")
+    attachment.refresh_from_db()
+    return photo_mark_person(attachment=attachment, employee=employee)
+
+
 _spare_rows = itertools.count()
 
 
@@ -233,6 +246,16 @@ ROW_MAKERS: dict[str, Callable[[], models.Model]] = {
     "assets.attachment": attachment_row,
     "people.employee": lambda: EmployeeFactory(user=UserFactory()),
     "people.certification": CertificationFactory,
+    "people.consentrecord": lambda: record_consent(
+        employee=EmployeeFactory(), purpose=ConsentPurpose.PHOTOS, given=True, notice_version="2026-03"
+    ),
+    "people.locationtrace": lambda: LocationTrace.objects.create(
+        employee=EmployeeFactory(), latitude=Decimal("-0.1"), longitude=Decimal("34.7"), source="clock_start"
+    ),
+    "people.personinphoto": person_in_photo_row,
+    "people.privacylog": lambda: PrivacyLog.objects.create(
+        action=PrivacyAction.EXPORTED, employee=EmployeeFactory(), counts={"people.employee": 1}
+    ),
     "people.employeecertification": EmployeeCertificationFactory,
     "people.signature": lambda: sign(ChangeSetFactory(), UserFactory(), password=TEST_PASSWORD, meaning="approved"),
     "people.signingattempts": lambda: SigningAttempts.objects.create(user=UserFactory(), failures=1),

@@ -447,3 +447,15 @@ def test_load_demo_gives_types_spare_parts_and_downtime():
     assert past.ended_at is not None
     assert past.ended_at > past.started_at
     assert not DowntimePeriod.objects.filter(ended_at__isnull=True, resource__status=EntityStatus.IN_SERVICE).exists()
+
+
+def test_load_demo_records_the_on_call_technicians_location_consent():
+    from people.models import ConsentPurpose, ConsentRecord
+    from people.privacy import has_consent
+
+    technician = Employee.objects.get(user__username="technician")
+    assert has_consent(technician, ConsentPurpose.LOCATION)
+    assert not has_consent(technician, ConsentPurpose.PHOTOS)
+    assert list(ConsentRecord.objects.values_list("employee__user__username", flat=True)) == ["technician"]
+    load_demo()
+    assert ConsentRecord.objects.count() == 1  # append-only records: a rerun finds it, adds none

@@ -18,21 +18,6 @@ pytestmark = pytest.mark.django_db
 
 
 class TestEmployee:
-    def test_consent_gets_its_date_on_clean(self) -> None:
-        employee = EmployeeFactory.build(location_tracking_consent=True)
-        employee.full_clean()
-        assert employee.location_tracking_consent_at is not None
-        employee.save()
-
-    def test_consent_without_a_date_is_refused_by_the_database(self) -> None:
-        assert_database_refuses(EmployeeFactory.build(location_tracking_consent=True))
-
-    def test_withdrawn_consent_forgets_the_date(self) -> None:
-        employee = EmployeeFactory(location_tracking_consent=True, location_tracking_consent_at=timezone.now())
-        employee.location_tracking_consent = False
-        employee.full_clean()
-        assert employee.location_tracking_consent_at is None
-
     def test_a_negative_hourly_rate_is_refused(self) -> None:
         employee = EmployeeFactory.build(hourly_rate=Decimal("-0.01"))
         assert_clean_refuses(employee, "hourly_rate")
