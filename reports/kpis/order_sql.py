@@ -220,7 +220,8 @@ def zone_sums_by_site(
             .annotate(total=Sum("duration_within"))
             .values_list("resource__area__site_id", "total")
         ):
-            downtime[int(downtime_site)] = hours(total)
+            if downtime_site is not None:
+                downtime[downtime_site] = hours(total)
     for site_id, sums in by_site.items():
         sums["resource_hours"] = resources.get(site_id, 0) * (until - start).total_seconds() / 3600
         sums["downtime_hours"] = downtime.get(site_id, 0.0)
