@@ -39,6 +39,7 @@ below health 70, two steps below health 40, never above 5. **Risk = consequence 
 from __future__ import annotations
 
 import datetime
+import itertools
 from typing import Any
 
 from django.db.models import (
@@ -54,8 +55,18 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, Floor, Greatest, Least
-from django.db.models.lookups import GreaterThan, LessThan, LessThanOrEqual
+from django.db.models.functions import (
+    Cast,
+    Ceil,
+    Coalesce,
+    ExtractDay,
+    ExtractMonth,
+    ExtractYear,
+    Floor,
+    Greatest,
+    Least,
+)
+from django.db.models.lookups import GreaterThan, LessThanOrEqual
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -90,6 +101,13 @@ CONSEQUENCE_OF_CRITICALITY = {
 # (health below, likelihood steps added), checked in order.
 LIKELIHOOD_STEPS = ((40, 2), (70, 1))
 MAX_LEVEL = 5
+# The thresholds are evenly spaced, one more step per threshold: ``likelihood_steps`` relies on it.
+SPACING = LIKELIHOOD_STEPS[1][0] - LIKELIHOOD_STEPS[0][0]
+if not all(
+    later - earlier == SPACING and steps - fewer == 1
+    for (earlier, steps), (later, fewer) in itertools.pairwise(LIKELIHOOD_STEPS)
+):
+    raise ValueError("LIKELIHOOD_STEPS must be evenly spaced thresholds, one step apart")
 # Floating-point products such as 10 x 0.8 may land a hair below the whole year they mean.
 EPSILON = 1e-9
 
@@ -141,6 +159,17 @@ def years_before(moment: datetime.datetime, years: int) -> datetime.datetime:
         return moment.replace(year=moment.year - years)
     except ValueError:
         return moment.replace(year=moment.year - years, day=28)
+
+
+def likelihood_steps(health: Any) -> Any:
+    """The likelihood steps of ``LIKELIHOOD_STEPS`` for a health, as one expression that names the health
+    once (a ``CASE`` would inline the health, and its subqueries, once per threshold): with thresholds
+    ``SPACING`` apart, one step per ``SPACING`` below the highest threshold, rounded up, between 0 and the
+    most steps. Health exactly at a threshold takes the steps of the one above it ("below" is strict)."""
+    top = float(LIKELIHOOD_STEPS[-1][0])
+    most = max(steps for _below, steps in LIKELIHOOD_STEPS)
+    steps = Ceil((Value(top) - health) / Value(float(SPACING)))
+    return Cast(Least(Value(float(most)), Greatest(Value(0.0), steps)), IntegerField())
 
 
 def _sum_of(queryset: QuerySet[Any], expression: Any) -> Coalesce:
@@ -244,11 +273,12 @@ def with_health(
             + F("open_work_score") * WEIGHT_OPEN_WORK
         )
         / Value(float(WEIGHTS_WITHOUT_AGE)),
-        "health": Case(
-            When(age_score__isnull=True, then=F("condition_health")),
-            default=(F("age_score") * WEIGHT_AGE + F("condition_health") * WEIGHTS_WITHOUT_AGE)
-            / Value(float(WEIGHT_AGE + WEIGHTS_WITHOUT_AGE)),
-            output_field=FloatField(),
+        # The age's weight counts only with an age score. Written so ``condition_health`` (five subqueries)
+        # appears once: the database inlines every reference to an annotation.
+        "health": (Coalesce(F("age_score") * WEIGHT_AGE, Value(0.0)) + F("condition_health") * WEIGHTS_WITHOUT_AGE)
+        / (
+            Case(When(age_score__isnull=True, then=Value(0.0)), default=Value(float(WEIGHT_AGE)))
+            + Value(float(WEIGHTS_WITHOUT_AGE))
         ),
         "consequence_level": Coalesce(
             "lifecycle__consequence", "resource_type__lifecycle__consequence", consequence_of_criticality
@@ -256,10 +286,7 @@ def with_health(
         "likelihood_base": Coalesce(
             "lifecycle__likelihood", "resource_type__lifecycle__likelihood", Value(DEFAULT_LIKELIHOOD)
         ),
-        "likelihood_steps": Case(
-            *[When(LessThan(F("health"), Value(float(below))), then=Value(steps)) for below, steps in LIKELIHOOD_STEPS],
-            default=Value(0),
-        ),
+        "likelihood_steps": likelihood_steps(F("health")),
         "likelihood_level": Least(Value(MAX_LEVEL), F("likelihood_base") + F("likelihood_steps")),
         "risk": F("consequence_level") * F("likelihood_level"),
         "replacement_cost_today": Coalesce("lifecycle__replacement_cost", "resource_type__lifecycle__replacement_cost"),

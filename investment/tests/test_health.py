@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db.models import F, Value
 
 from assets.factories import AreaFactory, ResourceFactory, SiteFactory
 from assets.models import Criticality, EntityStatus, Resource
 from investment.factories import ResourceLifecycleFactory, TypeLifecycleFactory
-from investment.health import assessed_resources, risk_class, with_health, years_before
+from investment.health import assessed_resources, likelihood_steps, risk_class, with_health, years_before
 from investment.tests.history import (
     ACTION_VALUE,
     NOW,
@@ -213,3 +214,14 @@ def test_years_before_keeps_the_moment_and_moves_29_february():
     leap = datetime.datetime(2028, 2, 29, 8, 0, tzinfo=datetime.UTC)
     assert years_before(leap, 3) == datetime.datetime(2025, 2, 28, 8, 0, tzinfo=datetime.UTC)
     assert years_before(NOW, 3) == datetime.datetime(2023, 6, 1, 12, 0, tzinfo=datetime.UTC)
+
+
+@pytest.mark.parametrize(
+    ("health", "steps"),
+    # Below 40: two steps; from 40 to below 70: one; 70 and above: none ("below" is strict).
+    [(0.0, 2), (39.99, 2), (40.0, 1), (55.5, 1), (69.999, 1), (70.0, 0), (85.0, 0), (100.0, 0)],
+)
+def test_likelihood_steps_in_sql(health, steps):
+    ResourceFactory()
+    row = Resource.objects.annotate(h=Value(health), steps=likelihood_steps(F("h"))).values_list("steps", flat=True)
+    assert list(row) == [steps]

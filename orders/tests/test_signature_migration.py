@@ -12,12 +12,23 @@ from django.db.migrations.executor import MigrationExecutor
 from people.signature_models import Signature
 from people.signatures import verify
 
-BEFORE = [("orders", "0015_kpi_indexes"), ("people", "0006_signatures")]
+# Both of people's 0006 branches: the state before the privacy migrations that follow them.
+BEFORE = [("orders", "0015_kpi_indexes"), ("people", "0006_signatures"), ("people", "0006_privacy")]
 AFTER = [("orders", "0017_acceptance_signature_columns_dropped")]
 
 
+@pytest.fixture
+def back_to_latest():
+    """Every app's newest migration again afterwards: a partial target leaves other branches (people's
+    privacy migrations) unapplied, and the tests after this one need the whole schema."""
+    yield
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 @pytest.mark.django_db(transaction=True)
-def test_old_acceptance_signatures_become_signatures_that_verify():
+def test_old_acceptance_signatures_become_signatures_that_verify(back_to_latest):
     executor = MigrationExecutor(connection)
     executor.migrate(BEFORE)
     old = executor.loader.project_state(BEFORE).apps
