@@ -41,7 +41,8 @@ def test_technician_sets_up_two_factor_and_logs_in_with_a_code(page: Page, live_
     page.get_by_role("button", name="Set up two-factor login").click()
     qr = page.get_by_role("img", name="QR code to scan with your authenticator app")
     expect(qr).to_be_visible()
-    assert page.evaluate("img => img.naturalWidth", qr.element_handle()) > 0  # the SVG loaded
+    # The SVG loaded (visible comes first: the image may still be on its way, so wait for its size).
+    page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=qr.element_handle(), timeout=10_000)
     secret = page.locator("#two-factor-secret").inner_text().replace(" ", "")
     screenshot("two-factor-enrol-phone")
     page.get_by_label("Code from your authenticator app").fill(code_for(secret))
