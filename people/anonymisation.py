@@ -2,9 +2,10 @@
 
 What changes: the employee (name, code, e-mail, phone; deactivated), their user (username ``anon-<id>``,
 no name or e-mail, unusable password, deactivated, no roles), every history row of the employee, their
-certificate numbers, the admin log's labels of them, the full name wherever free text carries it (the
-fields apps register, and those fields' history rows), notifications to them, their location traces
-and the photos marked as showing them. What stays: every work record and its numbers (labour hours,
+certificate numbers, the admin log's labels of them, the login logs' username, address and browser,
+the full name wherever free text carries it (the fields apps register, and those fields' history rows);
+deleted: their API tokens, one-time-password devices and lockout attempts, notifications to them, their
+location traces and the photos marked as showing them. What stays: every work record and its numbers (labour hours,
 rates and costs, orders and their states, parts used): they point at the same, now anonymous, rows,
 so the KPIs do not move. History keeps ``history_user`` pointing at the (anonymised) user.
 
@@ -77,6 +78,28 @@ def _anonymise_user(counts: Counts, user: Any) -> None:
     counts.add("auth.user", 1)
 
 
+def _forget_credentials(counts: Counts, user: Any, username: str) -> None:
+    """The user's ways in and the traces of their logins: API tokens and one-time-password devices go
+    (nobody logs in as this user again); the login lockout's attempts and logs keep their times but lose
+    the username, address and browser that named the person."""
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp import devices_for_user
+    from rest_framework.authtoken.models import Token
+
+    counts.add("authtoken.token", Token.objects.filter(user=user).delete()[0])
+    for device in list(devices_for_user(user, confirmed=None)):
+        device.delete()
+        counts.add(device._meta.label_lower, 1)
+    anonymous = f"anon-{user.pk}"
+    for model in (AccessLog, AccessFailureLog):
+        counts.add(
+            model._meta.label_lower,
+            model.objects.filter(username=username).update(username=anonymous, ip_address=None, user_agent=""),
+        )
+    # Attempts are unique per username, address and browser, and only count failures towards a lockout.
+    counts.add(AccessAttempt._meta.label_lower, AccessAttempt.objects.filter(username=username).delete()[0])
+
+
 def _relabel_admin_log(counts: Counts, employee: Employee, user: Any) -> None:
     """The admin's "recent actions" keep each object's label as it was: relabel the person's."""
     targets = [(Employee, employee.pk, str(employee))]
@@ -138,6 +161,7 @@ def anonymise_employee(*, employee: Employee, user: Any = None) -> PrivacyLog:
         .update(certificate_number=""),
     )
     if person is not None:
+        _forget_credentials(counts, person, person.get_username())
         _anonymise_user(counts, person)
     _relabel_admin_log(counts, employee, person)
     return PrivacyLog.objects.create(

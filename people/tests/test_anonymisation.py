@@ -176,3 +176,31 @@ def test_a_supervisor_has_no_privacy_actions(worked, site, client) -> None:
     actions = admin.site._registry[Employee].get_actions(request)
     assert "anonymise" not in actions
     assert "export_personal_data" not in actions
+
+
+def test_tokens_devices_and_login_traces_go_with_the_identity(worked, employee, sup) -> None:
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from rest_framework.authtoken.models import Token
+
+    user = employee.user
+    old = user.username
+    Token.objects.create(user=user)
+    TOTPDevice.objects.create(user=user, name="phone", confirmed=True)
+    AccessLog.objects.create(username=old, ip_address="10.0.0.7", user_agent="Firefox on Amina's phone")
+    AccessFailureLog.objects.create(username=old, ip_address="10.0.0.7", user_agent="Firefox", locked_out=False)
+    AccessAttempt.objects.create(username=old, ip_address="10.0.0.7", user_agent="Firefox", failures_since_start=2)
+    AccessLog.objects.create(username="someone-else", ip_address="10.0.0.8", user_agent="Chrome")
+
+    log = anonymise_employee(employee=employee, user=sup)
+
+    assert not Token.objects.filter(user=user).exists()
+    assert not TOTPDevice.objects.filter(user=user).exists()
+    assert not AccessAttempt.objects.filter(username=old).exists()
+    for model in (AccessLog, AccessFailureLog):
+        assert not model.objects.filter(username=old).exists()
+        row = model.objects.get(username=f"anon-{user.pk}")
+        assert (row.ip_address, row.user_agent) == (None, "")
+    # Someone else's login trace is left as it was.
+    assert AccessLog.objects.get(username="someone-else").ip_address == "10.0.0.8"
+    assert log.counts["authtoken.token"] == 1 and log.counts["axes.accesslog"] == 1
