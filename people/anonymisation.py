@@ -5,9 +5,9 @@ no name or e-mail, unusable password, deactivated, no roles), every history row 
 certificate numbers, the admin log's labels of them, the login logs' username, address and browser,
 the full name wherever free text carries it (the fields apps register, and those fields' history rows);
 deleted: their API tokens, one-time-password devices and lockout attempts, notifications to them, their
-location traces and the photos marked as showing them. What stays: every work record and its numbers (labour hours,
-rates and costs, orders and their states, parts used): they point at the same, now anonymous, rows,
-so the KPIs do not move. History keeps ``history_user`` pointing at the (anonymised) user.
+location traces and the photos marked as showing them. What stays: every work record and its numbers
+(labour hours, rates and costs, orders and their states, parts used): they point at the same, now
+anonymous, rows, so the KPIs do not move. History keeps ``history_user`` pointing at the (anonymised) user.
 
 A ``PrivacyLog`` row says who anonymised and when, and how many rows changed, not who it was.
 """
